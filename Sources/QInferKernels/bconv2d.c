@@ -1,0 +1,157 @@
+/* bconv2d.c — binary k×k convolution as packed im2col + bgemm.
+ *
+ * Why im2col: a packed pixel is only qk_words(c) words, so one output row of im2col (kh·kw·cw words) is tiny and
+ * contiguous; the GEMM microkernels then see one long K per row instead of kh·kw short ones. The copy costs
+ * kh·kw·cw word moves per output pixel against cw·kh·kw·N XOR-popcounts of the GEMM (docs/BENCHMARKS.md measures it).
+ *
+ * Padding: im2col writes padded taps as zero words, which is +1 in our bit convention (one-padding, free).
+ * Zero-padding is then exact by subtracting, for each border pixel, the sum of the ±1 weights at its padded taps
+ * (those taps contributed 1·w instead of 0·w). Border pixels share a few patterns (which kernel rows / columns
+ * fall outside), so the correction is one table row per pattern, computed per call from qk_conv_tap_sums. */
+#include "qk_internal.h"
+
+#include <limits.h>
+#include <string.h>
+
+/* Valid kernel-index range [k0, k1) along one axis for output index o. */
+static void valid_range(size_t o, size_t stride, size_t pad, size_t ksize, size_t extent, size_t *k0, size_t *k1) {
+    const long origin = (long)(o * stride) - (long)pad; /* input index of tap 0 */
+    long lo = origin < 0 ? -origin : 0;
+    long hi = (long)extent - origin;
+    if (hi > (long)ksize) hi = (long)ksize;
+    if (hi < lo) hi = lo;
+    if (lo > (long)ksize) lo = hi = (long)ksize;
+    *k0 = (size_t)lo;
+    *k1 = (size_t)hi;
+}
+
+/* Groups output indices by their valid kernel range; ranges only shrink at the borders, so equal ones are
+ * adjacent. Writes class ids and each class's [k0, k1) when the arrays are given; returns the class count. */
+static size_t range_classes(size_t outs, size_t stride, size_t pad, size_t ksize, size_t extent, uint16_t *class_of,
+                            uint16_t *class_k0, uint16_t *class_k1) {
+    size_t classes = 0, pk0 = (size_t)-1, pk1 = (size_t)-1;
+    for (size_t o = 0; o < outs; o++) {
+        size_t k0, k1;
+        valid_range(o, stride, pad, ksize, extent, &k0, &k1);
+        if (k0 != pk0 || k1 != pk1) {
+            if (class_k0) {
+                class_k0[classes] = (uint16_t)k0;
+                class_k1[classes] = (uint16_t)k1;
+            }
+            classes++;
+            pk0 = k0;
+            pk1 = k1;
+        }
+        if (class_of) class_of[o] = (uint16_t)(classes - 1);
+    }
+    return classes;
+}
+
+typedef struct {
+    size_t cols_words, corr_ptrs, corr_table_ints, class_y, class_x;
+} qk_conv_layout;
+
+static size_t align64(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
+
+static qk_conv_layout conv_layout(const qk_bconv2d_args *c) {
+    qk_conv_layout l = {0};
+    l.cols_words = c->oh * c->ow * c->kh * c->kwid * qk_words(c->c);
+    if (c->padding == QK_PAD_ZERO) {
+        const size_t ny = range_classes(c->oh, c->stride, c->pad_top, c->kh, c->h, NULL, NULL, NULL);
+        const size_t nx = range_classes(c->ow, c->stride, c->pad_left, c->kwid, c->w, NULL, NULL, NULL);
+        l.corr_ptrs = c->oh * c->ow;
+        l.corr_table_ints = ny * nx * qk_round_nr(c->n);
+        l.class_y = c->oh;
+        l.class_x = c->ow;
+    }
+    return l;
+}
+
+size_t qk_bconv2d_workspace_bytes(const qk_bconv2d_args *c) {
+    const qk_conv_layout l = conv_layout(c);
+    return align64(l.cols_words * 8) + align64(l.corr_ptrs * sizeof(int32_t *)) + align64(l.corr_table_ints * 4) +
+           align64(3 * (l.class_y + l.class_x) * sizeof(uint16_t));
+}
+
+static void im2col(const qk_bconv2d_args *c, uint64_t *cols) {
+    const size_t cw = qk_words(c->c), row_words = c->kh * c->kwid * cw;
+    for (size_t oy = 0; oy < c->oh; oy++) {
+        for (size_t ox = 0; ox < c->ow; ox++) {
+            uint64_t *dst = cols + (oy * c->ow + ox) * row_words;
+            for (size_t ky = 0; ky < c->kh; ky++) {
+                const long iy = (long)(oy * c->stride + ky) - (long)c->pad_top;
+                for (size_t kx = 0; kx < c->kwid; kx++, dst += cw) {
+                    const long ix = (long)(ox * c->stride + kx) - (long)c->pad_left;
+                    if (iy < 0 || iy >= (long)c->h || ix < 0 || ix >= (long)c->w) {
+                        memset(dst, 0, cw * 8);
+                    } else {
+                        memcpy(dst, c->in + ((size_t)iy * c->w + (size_t)ix) * cw, cw * 8);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Fills one correction row per border pattern and points each pixel at its row; interior pixels get NULL. */
+static void zero_pad_corrections(const qk_bconv2d_args *c, const int32_t **row_corr, int32_t *table, uint16_t *scratch) {
+    const size_t nr = qk_round_nr(c->n);
+    uint16_t *cy = scratch, *cx = cy + c->oh;
+    uint16_t *y0 = cx + c->ow, *y1 = y0 + c->oh, *x0 = y1 + c->oh, *x1 = x0 + c->ow;
+    const size_t ny = range_classes(c->oh, c->stride, c->pad_top, c->kh, c->h, cy, y0, y1);
+    const size_t nx = range_classes(c->ow, c->stride, c->pad_left, c->kwid, c->w, cx, x0, x1);
+    for (size_t yc = 0; yc < ny; yc++) {
+        for (size_t xc = 0; xc < nx; xc++) {
+            int32_t *corr = table + (yc * nx + xc) * nr;
+            memset(corr, 0, nr * sizeof(int32_t));
+            for (size_t ky = 0; ky < c->kh; ky++) {
+                for (size_t kx = 0; kx < c->kwid; kx++) {
+                    if (ky >= y0[yc] && ky < y1[yc] && kx >= x0[xc] && kx < x1[xc]) continue; /* a real pixel */
+                    const int32_t *sums = c->tap_sums + (ky * c->kwid + kx) * nr;
+                    for (size_t ch = 0; ch < nr; ch++) corr[ch] += sums[ch];
+                }
+            }
+        }
+    }
+    for (size_t oy = 0; oy < c->oh; oy++) {
+        const int full_y = y0[cy[oy]] == 0 && y1[cy[oy]] == c->kh;
+        for (size_t ox = 0; ox < c->ow; ox++) {
+            const int full = full_y && x0[cx[ox]] == 0 && x1[cx[ox]] == c->kwid;
+            row_corr[oy * c->ow + ox] = full ? NULL : table + ((size_t)cy[oy] * nx + cx[ox]) * nr;
+        }
+    }
+}
+
+int qk_bconv2d(qk_isa isa, qk_pool *pool, int threads, const qk_bconv2d_args *c, void *workspace) {
+    if (c->kh == 0 || c->kwid == 0 || c->stride == 0 || c->c == 0 || c->h == 0 || c->w == 0) return -1;
+    if (c->padding == QK_PAD_ZERO && !c->tap_sums) return -1;
+    const size_t taps = c->kh * c->kwid;
+    if (taps * c->c > (size_t)INT32_MAX / 2) return -1;
+    if (c->oh == 0 || c->ow == 0 || c->n == 0) return 0;
+    const qk_conv_layout l = conv_layout(c);
+    uint8_t *base = workspace;
+    uint64_t *cols = (uint64_t *)base;
+    base += align64(l.cols_words * 8);
+    const int32_t **row_corr = (const int32_t **)base;
+    base += align64(l.corr_ptrs * sizeof(int32_t *));
+    int32_t *table = (int32_t *)base;
+    base += align64(l.corr_table_ints * 4);
+    uint16_t *scratch = (uint16_t *)base;
+
+    im2col(c, cols);
+    if (c->padding == QK_PAD_ZERO) zero_pad_corrections(c, row_corr, table, scratch);
+
+    const qk_bgemm_args g = {
+        .m = c->oh * c->ow,
+        .n = c->n,
+        .kw = taps * qk_words(c->c),
+        .k_bits = (int32_t)(taps * c->c),
+        .a = cols,
+        .lda = taps * qk_words(c->c),
+        .w = c->w,
+        .row_corr = c->padding == QK_PAD_ZERO ? row_corr : NULL,
+        .out = c->out,
+    };
+    qk_bgemm_mt(isa, pool, threads, &g);
+    return 0;
+}

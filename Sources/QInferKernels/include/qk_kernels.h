@@ -1,0 +1,95 @@
+/* qk_kernels.h — public entry points of QInferKernels (C, no allocation, no I/O in the hot paths).
+ * Conventions (bit order, panel layout, output transforms) are in qk_types.h.
+ */
+#ifndef QK_KERNELS_H
+#define QK_KERNELS_H
+
+#include "qk_types.h"
+#include "qk_threadpool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- ISA selection ---------------------------------------------------------------------------- */
+
+/** Lower-case name of an ISA ("scalar", "popcnt", "avx2", "avx512", "neon"). */
+const char *qk_isa_name(qk_isa isa);
+/** Parses a name from qk_isa_name; returns 0 on success, −1 for an unknown name. */
+int qk_isa_parse(const char *name, qk_isa *out);
+/** 1 if this build has the variant and this CPU can run it. */
+int qk_isa_supported(qk_isa isa);
+/** The fastest supported ISA. */
+qk_isa qk_isa_best(void);
+/** The ISA to use: QINFER_ISA from the environment if set, else qk_isa_best().
+ *  Returns 0, or −1 when QINFER_ISA is unknown or unsupported here (a message is written to err). */
+int qk_isa_select(qk_isa *out, char *err, size_t errlen);
+
+/* ---- bit-packing ------------------------------------------------------------------------------ */
+
+/** Packs `rows` rows of k floats (ldx floats apart) into rows of qk_words(k) words (ldo words apart): bit = x < 0. */
+void qk_bitpack_f32(qk_isa isa, const float *x, size_t rows, size_t k, size_t ldx, uint64_t *out, size_t ldo);
+/** Packs uint8 values with a zero point: bit = x < zero_point (i.e. x − zp < 0). */
+void qk_bitpack_u8(qk_isa isa, const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zero_point,
+                   uint64_t *out, size_t ldo);
+/** Packs int8 values with a zero point: bit = x < zero_point. */
+void qk_bitpack_i8(qk_isa isa, const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zero_point,
+                   uint64_t *out, size_t ldo);
+
+/* ---- weights and transforms, computed once at model load -------------------------------------- */
+
+/** Reorders n weight rows of kw words (row-major) into the panel layout (qk_panel_words(n, kw) words). */
+void qk_pack_panels(const uint64_t *rows, size_t n, size_t kw, uint64_t *panels);
+
+/** Derives the QK_OUT_BITS threshold and flip bit that reproduce, for every acc in [−k, k],
+ *  bit = !((float)acc·mul + bias ≥ 0) exactly as QK_OUT_FLOAT would compute it (BatchNorm scale may be negative,
+ *  zero or NaN). flip is the channel's direction bit (0 or 1). */
+void qk_threshold_from_affine(float mul, float bias, int32_t k, int32_t *thresh, int *flip);
+
+/* ---- binary GEMM ------------------------------------------------------------------------------ */
+
+/** One binary GEMM: for m < M, n < N, acc[m][n] = k_bits − 2·popcount(A[m] XOR W[n]) − row_corr[m][n]. */
+typedef struct {
+    size_t m, n;                    /* rows (points, pixels) and output channels */
+    size_t kw;                      /* 64-bit words per row of A and per channel of W */
+    int32_t k_bits;                 /* K, the number of real ±1 elements per row */
+    const uint64_t *a;              /* row m at a + m·lda */
+    size_t lda;                     /* words, ≥ kw */
+    const uint64_t *w;              /* panel layout, qk_panel_words(n, kw) words */
+    const int32_t *const *row_corr; /* optional; row_corr[m] NULL or qk_round_nr(n) ints subtracted from acc */
+    qk_output out;
+} qk_bgemm_args;
+
+/** Single-threaded binary GEMM with the given ISA (which must be supported). */
+void qk_bgemm(qk_isa isa, const qk_bgemm_args *args);
+/** Same result, with rows or panels split across `threads` workers of the pool (pool may be NULL for 1). */
+void qk_bgemm_mt(qk_isa isa, qk_pool *pool, int threads, const qk_bgemm_args *args);
+
+/* ---- binary 2-D convolution ------------------------------------------------------------------- */
+
+/** One binary k×k convolution over one packed NHWC image. */
+typedef struct {
+    size_t h, w, c;           /* input height, width, channels; a pixel is qk_words(c) words */
+    const uint64_t *in;       /* [h][w][qk_words(c)] */
+    size_t kh, kwid;          /* kernel height, width */
+    size_t stride;            /* 1 or 2 (any ≥ 1 works) */
+    size_t pad_top, pad_left; /* padding before the first row / column; the output size says the rest */
+    size_t oh, ow;            /* output height, width */
+    qk_padding padding;
+    size_t n;                 /* output channels */
+    const uint64_t *w;        /* panels of rows [ky][kx][qk_words(c)] words: qk_panel_words(n, kh·kwid·qk_words(c)) */
+    const int32_t *tap_sums;  /* QK_PAD_ZERO: [kh·kwid][qk_round_nr(n)] from qk_conv_tap_sums; else unused */
+    qk_output out;            /* rows are output pixels oy·ow + ox */
+} qk_bconv2d_args;
+
+/** Per tap and channel, the sum of the ±1 weights (c − 2·popcount): the zero-padding correction table. */
+void qk_conv_tap_sums(const uint64_t *panels, size_t n, size_t c, size_t taps, int32_t *tap_sums);
+/** Bytes of scratch memory qk_bconv2d needs (64-byte aligned by the caller). */
+size_t qk_bconv2d_workspace_bytes(const qk_bconv2d_args *args);
+/** Binary convolution by packed im2col + bgemm; returns 0, or −1 if the geometry is inconsistent. */
+int qk_bconv2d(qk_isa isa, qk_pool *pool, int threads, const qk_bconv2d_args *args, void *workspace);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
