@@ -148,7 +148,7 @@ int qk_bconv2d(qk_isa isa, qk_pool *pool, int threads, const qk_bconv2d_args *c,
         .k_bits = (int32_t)(taps * c->c),
         .a = cols,
         .lda = taps * qk_words(c->c),
-        .w = c->w,
+        .w = c->weights,
         .row_corr = c->padding == QK_PAD_ZERO ? row_corr : NULL,
         .out = c->out,
     };

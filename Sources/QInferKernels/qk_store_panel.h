@@ -6,7 +6,10 @@
 
 #include "qk_internal.h"
 
+/* Multiply and add round separately on every ISA; GCC ignores this pragma and gets -ffp-contract=off instead. */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#endif
 
 /** Writes channels 8p..8p+7 (those < n) of row m from their popcounts. */
 static inline void qk_store_panel_scalar(const qk_bgemm_args *g, size_t m, size_t p, const uint32_t pop[QK_NR]) {

@@ -3,7 +3,10 @@
 
 #include <limits.h>
 
+/* Multiply and add round separately on every ISA; GCC ignores this pragma and gets -ffp-contract=off instead. */
+#if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
+#endif
 
 void qk_pack_panels(const uint64_t *rows, size_t n, size_t kw, uint64_t *panels) {
     const size_t np = qk_round_nr(n) / QK_NR;

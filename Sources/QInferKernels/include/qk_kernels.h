@@ -77,7 +77,7 @@ typedef struct {
     size_t oh, ow;            /* output height, width */
     qk_padding padding;
     size_t n;                 /* output channels */
-    const uint64_t *w;        /* panels of rows [ky][kx][qk_words(c)] words: qk_panel_words(n, kh·kwid·qk_words(c)) */
+    const uint64_t *weights;  /* panels of rows [ky][kx][qk_words(c)] words: qk_panel_words(n, kh·kwid·qk_words(c)) */
     const int32_t *tap_sums;  /* QK_PAD_ZERO: [kh·kwid][qk_round_nr(n)] from qk_conv_tap_sums; else unused */
     qk_output out;            /* rows are output pixels oy·ow + ox */
 } qk_bconv2d_args;

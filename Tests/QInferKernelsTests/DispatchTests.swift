@@ -1,0 +1,51 @@
+import Foundation
+import QInferKernels
+import Testing
+
+private func errorText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+@Suite(.serialized) struct DispatchTests {
+    @Test("names round-trip and unknown names are refused")
+    func names() {
+        for raw in 0..<QK_ISA_COUNT.rawValue {
+            let isa = qk_isa(rawValue: raw)
+            var parsed = QK_ISA_COUNT
+            #expect(qk_isa_parse(qk_isa_name(isa), &parsed) == 0 && parsed == isa)
+        }
+        var parsed = QK_ISA_SCALAR
+        #expect(qk_isa_parse("sse9", &parsed) == -1)
+    }
+
+    @Test("QINFER_ISA selects, and an unknown or unsupported value is a clear error")
+    func override() {
+        defer { unsetenv("QINFER_ISA") }
+        var isa = QK_ISA_COUNT
+        var err = [CChar](repeating: 0, count: 200)
+
+        unsetenv("QINFER_ISA")
+        #expect(qk_isa_select(&isa, &err, err.count) == 0 && isa == qk_isa_best())
+
+        setenv("QINFER_ISA", "scalar", 1)
+        #expect(qk_isa_select(&isa, &err, err.count) == 0 && isa == QK_ISA_SCALAR)
+
+        setenv("QINFER_ISA", "mmx", 1)
+        #expect(qk_isa_select(&isa, &err, err.count) == -1)
+        #expect(errorText(err).contains("QINFER_ISA=mmx is not an ISA"))
+
+        #if arch(x86_64)
+        setenv("QINFER_ISA", "neon", 1)
+        #expect(qk_isa_select(&isa, &err, err.count) == -1)
+        #expect(errorText(err).contains("not supported"))
+        #endif
+    }
+
+    @Test("this x86-64 machine runs popcnt and AVX2 (the variants the suite must exercise)")
+    func expectedVariantsPresent() {
+        #if arch(x86_64)
+        #expect(KernelISAs.optimized.contains(QK_ISA_POPCNT))
+        #expect(KernelISAs.optimized.contains(QK_ISA_AVX2))
+        #endif
+    }
+}
