@@ -55,7 +55,10 @@ qk_isa qk_isa_best(void) {
 }
 
 int qk_isa_select(qk_isa *out, char *err, size_t errlen) {
-    const char *want = getenv("QINFER_ISA");
+    return qk_isa_select_from(getenv("QINFER_ISA"), out, err, errlen);
+}
+
+int qk_isa_select_from(const char *want, qk_isa *out, char *err, size_t errlen) {
     if (!want || !*want) {
         *out = qk_isa_best();
         return 0;

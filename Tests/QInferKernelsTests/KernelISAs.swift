@@ -1,10 +1,21 @@
+import Glibc
 import QInferKernels
 
-/// The ISAs this machine can run, besides the scalar reference they are compared with.
+/// The ISAs under test besides the scalar reference they are compared with: every one this machine runs, or
+/// only the one QINFER_ISA names.
 enum KernelISAs {
-    static var optimized: [qk_isa] {
-        (1..<Int(QK_ISA_COUNT.rawValue)).map { qk_isa(rawValue: UInt32($0)) }.filter { qk_isa_supported($0) != 0 }
-    }
+    static let override: qk_isa? = {
+        guard let value = getenv("QINFER_ISA"), value.pointee != 0 else { return nil }
+        var isa = QK_ISA_SCALAR
+        var err = [CChar](repeating: 0, count: 200)
+        precondition(qk_isa_select_from(value, &isa, &err, err.count) == 0, "QINFER_ISA is not usable here")
+        return isa
+    }()
+
+    static let optimized: [qk_isa] = {
+        if let only = override { return only == QK_ISA_SCALAR ? [] : [only] }
+        return (1..<Int(QK_ISA_COUNT.rawValue)).map { qk_isa(rawValue: UInt32($0)) }.filter { qk_isa_supported($0) != 0 }
+    }()
 
     static func name(_ isa: qk_isa) -> String { String(cString: qk_isa_name(isa)) }
 }

@@ -24,6 +24,8 @@ qk_isa qk_isa_best(void);
 /** The ISA to use: QINFER_ISA from the environment if set, else qk_isa_best().
  *  Returns 0, or −1 when QINFER_ISA is unknown or unsupported here (a message is written to err). */
 int qk_isa_select(qk_isa *out, char *err, size_t errlen);
+/** qk_isa_select for an explicit override value (NULL or "" = none). */
+int qk_isa_select_from(const char *override_name, qk_isa *out, char *err, size_t errlen);
 
 /* ---- bit-packing ------------------------------------------------------------------------------ */
 

@@ -1,0 +1,41 @@
+# Two entry points (README.md): `make run` builds and starts the main job, `make test` runs every test.
+# Both install what they need on a fresh Debian bookworm machine (as root) and are safe to repeat.
+
+SWIFT ?= swift
+APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev \
+                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+
+.PHONY: run test deps build build-release test-swift test-c bench
+
+run: deps build-release
+	.build/release/qinfer bench kernels
+
+test: deps test-swift test-c
+
+# apt-get only when something is missing, so a prepared machine needs no network and no root.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "error: missing packages ($$missing); run as root or install them" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build:
+	$(SWIFT) build
+
+build-release:
+	$(SWIFT) build -c release
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+# The same C self-test driver twice: natively (AVX-512 through SIMDe, since this CPU may lack it) and
+# cross-compiled for aarch64 under qemu (the NEON variant).
+test-c:
+	bash tools/kernel-selftest/run-x86.sh
+	bash tools/kernel-selftest/run-aarch64.sh
+
+bench: build-release
+	.build/release/qinfer bench kernels
