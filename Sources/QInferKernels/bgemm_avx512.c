@@ -41,14 +41,32 @@ static inline QK_TARGET_AVX512 __attribute__((always_inline)) void tile(const qk
     }
     for (int q = 0; q < np; q++) {
         const int vector_store = qk_panel_vector_storable(g, p + (size_t)q);
+        /* Packed bits compare in the popcount domain, once per panel for all rows of the tile:
+         * K − 2·pop < t  ⇔  pop > ⌊(K − t)/2⌋ (64-bit, so t = INT32_MIN cannot overflow). */
+        __m512i pop_limit = _mm512_setzero_si512();
+        uint8_t flip = 0;
+        if (vector_store && g->out.kind == QK_OUT_BITS) {
+            /* 8 scalar ops per tile and panel, amortized over the tile's rows */
+            int64_t limit[QK_NR];
+            const int32_t *t = g->out.thresh + (p + (size_t)q) * QK_NR;
+            for (int j = 0; j < QK_NR; j++) limit[j] = ((int64_t)g->k_bits - t[j]) >> 1; /* arithmetic: floor */
+            pop_limit = _mm512_loadu_si512((const void *)limit);
+            flip = ((const uint8_t *)g->out.flip)[p + (size_t)q];
+        }
         for (int r = 0; r < mr; r++) {
+            const size_t row = m + (size_t)r;
+            if (vector_store && g->out.kind == QK_OUT_BITS && !(g->row_corr && g->row_corr[row])) {
+                uint8_t *bits = (uint8_t *)((uint64_t *)g->out.out + row * g->out.ldo);
+                bits[p + (size_t)q] = (uint8_t)(_mm512_cmpgt_epi64_mask(sum[r][q], pop_limit) ^ flip);
+                continue;
+            }
             const __m256i pops = _mm512_cvtepi64_epi32(sum[r][q]);
             if (vector_store) {
-                qk_store_panel_avx2(g, m + (size_t)r, p + (size_t)q, pops);
+                qk_store_panel_avx2(g, row, p + (size_t)q, pops);
             } else {
                 uint32_t pop[QK_NR];
                 _mm256_storeu_si256((__m256i *)pop, pops);
-                qk_store_panel_scalar(g, m + (size_t)r, p + (size_t)q, pop);
+                qk_store_panel_scalar(g, row, p + (size_t)q, pop);
             }
         }
     }

@@ -7,7 +7,8 @@
 #include "qk_store_panel.h"
 
 #if defined(__x86_64__)
-#if !defined(QK_AVX512_VIA_SIMDE)
+/* A SIMDe test build of bgemm_avx512.c has already included SIMDe's aliases, which clash with <immintrin.h>. */
+#if !(defined(QK_AVX512_VIA_SIMDE) && defined(SIMDE_ENABLE_NATIVE_ALIASES))
 #include <immintrin.h>
 #endif
 
