@@ -1,0 +1,71 @@
+/// What the model is and what it expects: everything the daemon needs besides the graph.
+public struct ModelMetadata: Codable, Sendable, Equatable {
+    public enum Task: String, Codable, Sendable {
+        case pointCloudClassification = "pointcloud-classification"
+        case imageClassification = "image-classification"
+    }
+
+    public var name: String
+    public var version: String
+    public var task: Task
+    public var labels: [String]
+    public var input: InputSignature
+    public var preprocessing: Preprocessing
+    public var description: String?
+    public var producer: String?
+
+    public init(name: String, version: String, task: Task, labels: [String], input: InputSignature,
+                preprocessing: Preprocessing, description: String? = nil, producer: String? = nil) {
+        self.name = name; self.version = version; self.task = task; self.labels = labels
+        self.input = input; self.preprocessing = preprocessing; self.description = description; self.producer = producer
+    }
+}
+
+/// The tensor the graph consumes after preprocessing (float32, shape without a batch axis).
+public struct InputSignature: Codable, Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+
+    public init(name: String, shape: [Int]) { self.name = name; self.shape = shape }
+}
+
+/// How a raw input becomes the graph's input tensor. Exactly one of the two is set, matching the task.
+public struct Preprocessing: Codable, Sendable, Equatable {
+    public var pointCloud: PointCloudPreprocessing?
+    public var frame: FramePreprocessing?
+
+    enum CodingKeys: String, CodingKey { case pointCloud = "point_cloud", frame }
+
+    public init(pointCloud: PointCloudPreprocessing? = nil, frame: FramePreprocessing? = nil) {
+        self.pointCloud = pointCloud; self.frame = frame
+    }
+}
+
+/// N×3 points: subtract the centroid, divide by the largest distance (unit sphere), then sample or pad to `points`.
+public struct PointCloudPreprocessing: Codable, Sendable, Equatable {
+    public enum Normalization: String, Codable, Sendable { case unitSphere = "unit_sphere", none }
+    public var points: Int
+    public var normalization: Normalization
+
+    public init(points: Int, normalization: Normalization = .unitSphere) {
+        self.points = points; self.normalization = normalization
+    }
+}
+
+/// u8 HWC frames: resize (bilinear) to width×height, convert to `channelOrder`, x/255 − mean, then ÷ std per channel.
+public struct FramePreprocessing: Codable, Sendable, Equatable {
+    public enum ChannelOrder: String, Codable, Sendable { case gray, rgb, bgr }
+    public var width: Int
+    public var height: Int
+    public var channelOrder: ChannelOrder
+    public var mean: [Float]
+    public var std: [Float]
+
+    enum CodingKeys: String, CodingKey { case width, height, channelOrder = "channel_order", mean, std }
+
+    public init(width: Int, height: Int, channelOrder: ChannelOrder, mean: [Float], std: [Float]) {
+        self.width = width; self.height = height; self.channelOrder = channelOrder; self.mean = mean; self.std = std
+    }
+
+    public var channels: Int { channelOrder == .gray ? 1 : 3 }
+}
