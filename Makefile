@@ -2,7 +2,7 @@
 # Both install what they need on a fresh Debian bookworm machine (as root) and are safe to repeat.
 
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev \
+APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 
 .PHONY: run test deps build build-release test-swift test-c bench

@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Hot loops only: bit-packing, binary GEMM/conv, output transforms. One file per family and ISA.
@@ -24,10 +25,12 @@ let package = Package(
         // Benchmark-only C: roofline loops and the FP32 peer. Kept out of QInferKernels so the daemon never links it.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // No auto-vectorization: the scalar and popcnt rooflines must stay on general registers to be those ISAs'
+        // ceilings (clang's SLP vectorizer packs their independent chains into SSE2/NEON otherwise).
         .target(
             name: "QInferKernelBench",
             dependencies: ["QInferKernels", "CBLAS"],
-            cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off"])]
+            cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off", "-fno-vectorize", "-fno-slp-vectorize"])]
         ),
         .executableTarget(
             name: "qinfer",
@@ -36,6 +39,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The .qpack format: writer, validating reader over a read-only mapping, metadata, graph IR.
+        .target(
+            name: "QInferModel",
+            dependencies: ["QInferKernels", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Input files for `qinfer run` and the infer endpoint (npy, f32, xyz/pts, ply, pcd, pgm/ppm, png) → plain values.
+        .target(name: "QInferInputFormats", dependencies: ["CPNG"]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        // Execution plans over one arena, the float reference executor, preprocessing.
+        .target(name: "QInferEngine", dependencies: ["QInferModel", "QInferKernels"]),
         .testTarget(name: "QInferKernelsTests", dependencies: ["QInferKernels"]),
+        .testTarget(name: "QInferEngineTests", dependencies: ["QInferEngine", "QInferModel", "QInferKernels", "CHeapStats"]),
+        .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "CPNG"]),
+        .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
+        // Test-only C: heap statistics for the "loading allocates little" and "no allocation per inference" tests.
+        .target(name: "CHeapStats", path: "Tests/CHeapStats"),
     ]
 )

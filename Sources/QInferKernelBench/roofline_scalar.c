@@ -33,7 +33,8 @@ uint64_t qkb_roofline_loop_scalar(const uint64_t *buf, uint64_t key, uint64_t pa
     uint64_t total = 0;
     for (uint64_t p = 0; p < passes; p++) {
         __asm__ volatile("" : "+r"(key));
-        uint64_t lanes16 = 0; /* a lane gains ≤ 4·2·128 per block, ≤ 8192 per pass; the 4 lanes sum to ≤ 32768 */
+        /* A 16-bit lane gains ≤ 4·2·128 per block, ≤ 8192 per pass; the 4 lanes sum to ≤ 32768. */
+        uint64_t lanes16 = 0;
         for (size_t b = 0; b < QKB_ROOFLINE_WORDS; b += WORDS_PER_STEP * STEPS_PER_BLOCK) {
             uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
             for (size_t i = b; i < b + WORDS_PER_STEP * STEPS_PER_BLOCK; i += WORDS_PER_STEP) {

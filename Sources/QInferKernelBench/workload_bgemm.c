@@ -38,7 +38,11 @@ qkb_bgemm_case *qkb_bgemm_case_create(size_t m, size_t n, size_t k_bits, uint64_
         .a = c->a,
         .lda = kw,
         .w = c->panels,
-        .out = {.kind = QK_OUT_BITS, .thresh = c->transform.thresh, .flip = c->transform.flip, .out = c->out, .ldo = ow},
+        .out = {.kind = QK_OUT_BITS,
+                .thresh = c->transform.thresh,
+                .flip = c->transform.flip,
+                .out = c->out,
+                .ldo = ow},
     };
     return c;
 }

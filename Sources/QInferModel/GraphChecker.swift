@@ -137,8 +137,7 @@ public struct GraphChecker {
             try needF32()
             try require(x.shape.count == 3, node, "needs [h, w, c], got \(x)")
             try require(a.stride >= 1, node, "stride must be at least 1")
-            try require(a.outChannels >= x.shape[2] && (a.outChannels - x.shape[2]) % 2 == 0, node,
-                        "out_channels \(a.outChannels) must be ≥ \(x.shape[2]) and differ by an even count")
+            try require(a.outChannels >= x.shape[2], node, "out_channels \(a.outChannels) must be ≥ the input's \(x.shape[2])")
             return ValueInfo(.f32, [(x.shape[0] + a.stride - 1) / a.stride, (x.shape[1] + a.stride - 1) / a.stride, a.outChannels])
         case .flatten:
             try needF32()

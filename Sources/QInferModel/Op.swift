@@ -27,7 +27,8 @@ public enum Op: Sendable, Equatable {
     case globalAvgPool
     /// f32 + f32 of the same shape (residual).
     case add
-    /// f32 [h, w, c] → [⌈h/s⌉, ⌈w/s⌉, outChannels]: ResNet option-A shortcut, subsample then zero channels on both sides.
+    /// f32 [h, w, c] → [⌈h/s⌉, ⌈w/s⌉, outChannels]: ResNet option-A shortcut, subsample, then ⌊(oc−c)/2⌋ zero
+    /// channels before and the rest after.
     case shortcutA(ShortcutA)
     /// any → [product of the shape].
     case flatten

@@ -5,6 +5,7 @@
 #define QK_KERNELS_H
 
 #include "qk_types.h"
+#include "qk_f32.h"
 #include "qk_threadpool.h"
 
 #ifdef __cplusplus

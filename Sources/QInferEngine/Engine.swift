@@ -1,0 +1,75 @@
+import QInferKernels
+import QInferModel
+
+/// Runs one packed model: a static plan over one arena sized at load, weights used in place from the mapping.
+/// An engine serves one inference at a time (the arena is its state); run one engine per worker for concurrency.
+public final class Engine {
+    public let model: PackedModel
+    public let isa: qk_isa
+    public let threads: Int
+    /// Elements of the input tensor (after preprocessing) and of the output score vector.
+    public let inputCount: Int
+    public let outputCount: Int
+    /// Bytes of the activation arena (values that are never live together share memory).
+    public var arenaBytes: Int { plan.arena.count }
+
+    private let plan: PlanBuilder.Result
+    private let pool: OpaquePointer?
+
+    /// - Parameters:
+    ///   - threads: worker threads for the binary layers (a pool created once, here).
+    ///   - isa: kernel variant; nil selects like the kernels do (QINFER_ISA, else the best the CPU runs).
+    public init(model: PackedModel, threads: Int = 1, isa: qk_isa? = nil) throws(EngineError) {
+        self.model = model
+        if let isa {
+            guard qk_isa_supported(isa) != 0 else { throw EngineError("ISA \(String(cString: qk_isa_name(isa))) is not supported here") }
+            self.isa = isa
+        } else {
+            var chosen = QK_ISA_SCALAR
+            var err = [CChar](repeating: 0, count: 200)
+            guard qk_isa_select(&chosen, &err, err.count) == 0 else {
+                throw EngineError(String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            }
+            self.isa = chosen
+        }
+        guard (1...256).contains(threads) else { throw EngineError("thread count \(threads) is not in 1…256") }
+        self.threads = threads
+        plan = try PlanBuilder(model: model).build()
+        inputCount = plan.inputCount
+        outputCount = plan.outputCount
+        if threads > 1 {
+            guard let p = qk_pool_create(Int32(threads)) else { throw EngineError("cannot start \(threads) worker threads") }
+            pool = p
+        } else {
+            pool = nil
+        }
+    }
+
+    deinit { if let pool { qk_pool_destroy(pool) } }
+
+    /// Runs the graph on a preprocessed input; writes the output scores. Allocates nothing.
+    public func run(input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>) throws(EngineError) {
+        guard input.count == inputCount else {
+            throw EngineError("input has \(input.count) values, the model's input \(model.metadata.input.shape) needs \(inputCount)")
+        }
+        guard output.count >= outputCount else { throw EngineError("output buffer holds \(output.count) values, needs \(outputCount)") }
+        for i in 0..<input.count where !input[i].isFinite {
+            throw EngineError("input value \(i) is \(input[i]) (inputs must be finite)")
+        }
+        let arena = plan.arena.base
+        (arena + plan.inputOffset).copyMemory(from: input.baseAddress!, byteCount: inputCount * 4)
+        // Indexing the steps in place (no iterator) keeps even an unoptimized build free of allocations.
+        let steps = plan.steps
+        for i in steps.indices { steps[i].run(isa: isa, pool: pool, threads: Int32(threads)) }
+        output.baseAddress!.update(from: (arena + plan.outputOffset).assumingMemoryBound(to: Float.self), count: outputCount)
+    }
+
+    /// Convenience: allocates the output array.
+    public func run(_ input: [Float]) throws(EngineError) -> [Float] {
+        var out = [Float](repeating: 0, count: outputCount)
+        try input.withUnsafeBufferPointer { (i) throws(EngineError) in
+            try out.withUnsafeMutableBufferPointer { (o) throws(EngineError) in try run(input: i, output: o) }
+        }
+        return out
+    }
+}

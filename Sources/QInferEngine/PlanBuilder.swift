@@ -1,0 +1,170 @@
+import QInferKernels
+import QInferModel
+
+/// Turns a validated graph into steps over one arena: values get arena offsets (reused once dead), binary layers
+/// get their prepared constants, and every pointer a step needs is fixed before the first inference.
+struct PlanBuilder {
+    let model: PackedModel
+
+    struct Result {
+        var steps: [Step]
+        var arena: AlignedBuffer
+        var workspace: AlignedBuffer
+        var constants: [LayerConstants]
+        var inputOffset: Int
+        var outputOffset: Int
+        var inputCount: Int
+        var outputCount: Int
+    }
+
+    /// Bytes a value occupies: floats, or packed rows along the last axis.
+    static func bytes(of v: ValueInfo) -> Int {
+        switch v.type {
+        case .f32: return v.elementCount * 4
+        case .bits:
+            let c = v.shape.last!
+            return v.elementCount / max(c, 1) * qk_words(c) * 8
+        }
+    }
+
+    func build() throws(EngineError) -> Result {
+        let graph = model.graph, values = model.values
+        // Liveness: the last node index that reads each value (the output lives to the end).
+        var lastUse: [String: Int] = [:]
+        for (i, node) in graph.nodes.enumerated() { for name in node.inputs { lastUse[name] = i } }
+        lastUse[graph.output] = graph.nodes.count
+
+        var planner = ArenaPlanner()
+        var offsets: [String: Int] = [:]
+        offsets[graph.input] = planner.allocate(Self.bytes(of: values[graph.input]!))
+        for (i, node) in graph.nodes.enumerated() {
+            offsets[node.output] = planner.allocate(Self.bytes(of: values[node.output]!))
+            for name in Set(node.inputs) where lastUse[name] == i {
+                planner.release(offset: offsets[name]!, bytes: Self.bytes(of: values[name]!))
+            }
+            if lastUse[node.output] == nil { // written but never read: free right away
+                planner.release(offset: offsets[node.output]!, bytes: Self.bytes(of: values[node.output]!))
+            }
+        }
+        let arena = AlignedBuffer(bytes: planner.size)
+
+        var workspaceBytes = 0
+        var convArgs: [Int: qk_bconv2d_args] = [:]
+        var constants: [LayerConstants] = []
+        var steps: [Step] = []
+        func f32(_ name: String) -> UnsafeMutablePointer<Float> {
+            (arena.base + offsets[name]!).bindMemory(to: Float.self, capacity: values[name]!.elementCount)
+        }
+        func bits(_ name: String) -> UnsafeMutablePointer<UInt64> {
+            (arena.base + offsets[name]!).bindMemory(to: UInt64.self, capacity: Self.bytes(of: values[name]!) / 8)
+        }
+        func tensorF32(_ name: String) -> UnsafePointer<Float> {
+            model.tensor(name)!.bytes.baseAddress!.assumingMemoryBound(to: Float.self)
+        }
+        func tensorWords(_ name: String) -> UnsafePointer<UInt64> {
+            model.tensor(name)!.bytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
+        }
+
+        for (index, node) in graph.nodes.enumerated() {
+            let x = values[node.inputs[0]]!, y = values[node.output]!
+            switch node.op {
+            case .dense(let a):
+                let k = x.shape.last!
+                steps.append(.dense(rows: x.elementCount / k, k: k, n: y.shape.last!, x: f32(node.inputs[0]), w: tensorF32(a.weights),
+                                    bias: a.bias.map(tensorF32), y: f32(node.output)))
+            case .conv2d(let a):
+                let w = model.tensor(a.weights)!.entry.shape
+                steps.append(.conv2d(qk_f32_conv2d_args(
+                    h: x.shape[0], w: x.shape[1], ic: x.shape[2], kh: w[1], kw: w[2], oc: w[0], stride: a.stride,
+                    pad_top: a.pad.top, pad_left: a.pad.left, oh: y.shape[0], ow: y.shape[1], x: f32(node.inputs[0]),
+                    weights: tensorF32(a.weights), bias: a.bias.map(tensorF32), y: f32(node.output))))
+            case .signPack:
+                let c = x.shape.last!
+                steps.append(.signPack(x: f32(node.inputs[0]), rows: x.elementCount / c, c: c, out: bits(node.output)))
+            case .binaryDense(let a):
+                let k = x.shape.last!, n = y.shape.last!, rows = x.elementCount / k
+                let w = tensorWords(a.weights)
+                let consts = LayerConstants(model: model, output: a.output, channels: n, weights: w, tapsForZeroPad: nil, inputChannels: k)
+                constants.append(consts)
+                var g = qk_bgemm_args()
+                g.m = rows; g.n = n; g.kw = qk_words(k); g.k_bits = Int32(k)
+                g.a = UnsafePointer(bits(node.inputs[0])); g.lda = qk_words(k); g.w = w
+                g.out = Self.output(consts, y: y, pointer: arena.base + offsets[node.output]!)
+                steps.append(.bgemm(g))
+            case .binaryConv2d(let a):
+                let wShape = model.tensor(a.weights)!.entry.shape
+                let n = wShape[0], taps = wShape[1] * wShape[2], c = x.shape[2]
+                let w = tensorWords(a.weights)
+                let consts = LayerConstants(model: model, output: a.output, channels: n, weights: w,
+                                            tapsForZeroPad: a.padValue == .zero ? taps : nil, inputChannels: c)
+                constants.append(consts)
+                var args = qk_bconv2d_args()
+                args.h = x.shape[0]; args.w = x.shape[1]; args.c = c; args.in = UnsafePointer(bits(node.inputs[0]))
+                args.kh = wShape[1]; args.kwid = wShape[2]; args.stride = a.stride
+                args.pad_top = a.pad.top; args.pad_left = a.pad.left; args.oh = y.shape[0]; args.ow = y.shape[1]
+                args.padding = a.padValue == .zero ? QK_PAD_ZERO : QK_PAD_ONE
+                args.n = n; args.weights = w; args.tap_sums = UnsafePointer(consts.tapSums)
+                args.out = Self.output(consts, y: y, pointer: arena.base + offsets[node.output]!)
+                workspaceBytes = max(workspaceBytes, qk_bconv2d_workspace_bytes(&args))
+                convArgs[index] = args
+                steps.append(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: 0)) // replaced below
+            case .affine(let a):
+                let c = x.shape.last!
+                steps.append(.affine(x: f32(node.inputs[0]), y: f32(node.output), rows: x.elementCount / c, c: c,
+                                     mul: tensorF32(a.mul), add: tensorF32(a.add)))
+            case .scale(let s):
+                steps.append(.scale(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount, value: s.value))
+            case .hardtanh(let clip):
+                steps.append(.clamp(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount, min: clip.min, max: clip.max))
+            case .relu:
+                steps.append(.relu(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+            case .pointMaxPool(let p):
+                steps.append(.pointMaxPool(x: f32(node.inputs[0]), y: f32(node.output), points: x.shape[0], c: x.shape[1], offset: p.offset))
+            case .maxPool2d(let p), .avgPool2d(let p):
+                let g = PoolGeometry(h: x.shape[0], w: x.shape[1], c: x.shape[2], kernel: p.kernel, stride: p.stride,
+                                     padTop: p.pad.top, padLeft: p.pad.left, oh: y.shape[0], ow: y.shape[1])
+                if case .maxPool2d = node.op {
+                    steps.append(.maxPool2d(x: f32(node.inputs[0]), y: f32(node.output), g))
+                } else {
+                    steps.append(.avgPool2d(x: f32(node.inputs[0]), y: f32(node.output), g, countIncludePad: p.countIncludePad))
+                }
+            case .globalAvgPool:
+                let c = x.shape.last!
+                steps.append(.globalAvgPool(x: f32(node.inputs[0]), y: f32(node.output), pixels: x.elementCount / c, c: c))
+            case .add:
+                steps.append(.add(a: f32(node.inputs[0]), b: f32(node.inputs[1]), y: f32(node.output), count: x.elementCount))
+            case .shortcutA(let s):
+                steps.append(.shortcutA(x: f32(node.inputs[0]), y: f32(node.output), h: x.shape[0], w: x.shape[1], c: x.shape[2],
+                                        stride: s.stride, oh: y.shape[0], ow: y.shape[1], oc: y.shape[2]))
+            case .flatten:
+                steps.append(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+            case .softmax:
+                steps.append(.softmax(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+            }
+        }
+        // Convolutions share one workspace (steps run one after another), sized by the largest.
+        let workspace = AlignedBuffer(bytes: workspaceBytes)
+        for (index, args) in convArgs { steps[index] = .bconv2d(args, workspace: workspace.base) }
+
+        return Result(steps: steps, arena: arena, workspace: workspace, constants: constants,
+                      inputOffset: offsets[graph.input]!, outputOffset: offsets[graph.output]!,
+                      inputCount: values[graph.input]!.elementCount, outputCount: values[graph.output]!.elementCount)
+    }
+
+    private static func output(_ c: LayerConstants, y: ValueInfo, pointer: UnsafeMutableRawPointer) -> qk_output {
+        var out = qk_output()
+        out.out = pointer
+        if let thresh = c.thresh {
+            out.kind = QK_OUT_BITS
+            out.thresh = UnsafePointer(thresh)
+            out.flip = UnsafePointer(c.flip)
+            out.ldo = qk_words(y.shape.last!)
+        } else {
+            out.kind = QK_OUT_FLOAT
+            out.mul = UnsafePointer(c.mul)
+            out.bias = UnsafePointer(c.bias)
+            out.ldo = y.shape.last!
+        }
+        return out
+    }
+}

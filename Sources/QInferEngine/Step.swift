@@ -1,0 +1,69 @@
+import QInferKernels
+
+/// Geometry of a 2-D pooling window over an NHWC map.
+struct PoolGeometry {
+    var h: Int, w: Int, c: Int, kernel: Int, stride: Int, padTop: Int, padLeft: Int, oh: Int, ow: Int
+}
+
+/// One operation of a plan with every pointer resolved at load: running a step allocates nothing.
+enum Step {
+    case dense(rows: Int, k: Int, n: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+               y: UnsafeMutablePointer<Float>)
+    case conv2d(qk_f32_conv2d_args)
+    case signPack(x: UnsafePointer<Float>, rows: Int, c: Int, out: UnsafeMutablePointer<UInt64>)
+    case bgemm(qk_bgemm_args)
+    case bconv2d(qk_bconv2d_args, workspace: UnsafeMutableRawPointer)
+    case affine(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, c: Int, mul: UnsafePointer<Float>,
+                add: UnsafePointer<Float>)
+    case scale(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, value: Float)
+    case clamp(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, min: Float, max: Float)
+    case relu(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
+    case pointMaxPool(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, points: Int, c: Int, offset: Float)
+    case maxPool2d(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, PoolGeometry)
+    case avgPool2d(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, PoolGeometry, countIncludePad: Bool)
+    case globalAvgPool(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pixels: Int, c: Int)
+    case add(a: UnsafePointer<Float>, b: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
+    case shortcutA(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int, stride: Int, oh: Int,
+                   ow: Int, oc: Int)
+    case copy(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
+    case softmax(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
+
+    func run(isa: qk_isa, pool: OpaquePointer?, threads: Int32) {
+        switch self {
+        case let .dense(rows, k, n, x, w, bias, y):
+            qk_f32_dense(rows, k, n, x, w, bias, y)
+        case var .conv2d(args):
+            qk_f32_conv2d(&args)
+        case let .signPack(x, rows, c, out):
+            qk_bitpack_f32(isa, x, rows, c, c, out, qk_words(c))
+        case var .bgemm(args):
+            qk_bgemm_mt(isa, pool, threads, &args)
+        case .bconv2d(var args, let workspace):
+            qk_bconv2d(isa, pool, threads, &args, workspace)
+        case let .affine(x, y, rows, c, mul, add):
+            FloatOps.affine(x, y, rows: rows, c: c, mul: mul, add: add)
+        case let .scale(x, y, count, value):
+            for i in 0..<count { y[i] = x[i] * value }
+        case let .clamp(x, y, count, lo, hi):
+            for i in 0..<count { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
+        case let .relu(x, y, count):
+            for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
+        case let .pointMaxPool(x, y, points, c, offset):
+            FloatOps.pointMaxPool(x, y, points: points, c: c, offset: offset)
+        case let .maxPool2d(x, y, g):
+            FloatOps.maxPool2d(x, y, g)
+        case let .avgPool2d(x, y, g, includePad):
+            FloatOps.avgPool2d(x, y, g, countIncludePad: includePad)
+        case let .globalAvgPool(x, y, pixels, c):
+            FloatOps.globalAvgPool(x, y, pixels: pixels, c: c)
+        case let .add(a, b, y, count):
+            for i in 0..<count { y[i] = a[i] + b[i] }
+        case let .shortcutA(x, y, h, w, c, stride, oh, ow, oc):
+            FloatOps.shortcutA(x, y, h: h, w: w, c: c, stride: stride, oh: oh, ow: ow, oc: oc)
+        case let .copy(x, y, count):
+            y.update(from: x, count: count)
+        case let .softmax(x, y, count):
+            FloatOps.softmax(x, y, count: count)
+        }
+    }
+}

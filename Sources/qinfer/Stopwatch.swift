@@ -1,0 +1,83 @@
+// Best-of-N timing for kernels that take microseconds to tens of milliseconds per call.
+//
+// Calls are batched until one repetition is long enough for the clock and the call overhead to vanish, then short
+// repetitions run until the time budget is spent. The fastest repetition is the one least disturbed by the rest of
+// the machine (interrupts, other tenants of a shared host, frequency changes), which is what a throughput ceiling
+// should report; many short repetitions find a quiet moment more often than a few long ones.
+struct Stopwatch {
+    let minTime: Double
+    let minRepetitions: Int
+    /// Repetitions aimed for within minTime; each is calibrated to minTime / this.
+    let targetRepetitions: Int
+
+    init(minTime: Double, minRepetitions: Int = 5, targetRepetitions: Int = 20) {
+        self.minTime = minTime
+        self.minRepetitions = minRepetitions
+        self.targetRepetitions = targetRepetitions
+    }
+
+    /// Seconds per unit of work. `body(n)` must do n units.
+    func bestSecondsPerUnit(_ body: (Int) -> Void) -> Double {
+        let (units, first) = calibrate(body)
+        var best = first
+        var spent = 0.0
+        var repetitions = 0
+        while repetitions < minRepetitions || spent < minTime {
+            let t = Self.time(body, units)
+            best = min(best, t / Double(units))
+            spent += t
+            repetitions += 1
+            if repetitions >= 100 * targetRepetitions { break }
+        }
+        return best
+    }
+
+    /// Two measurements whose ratio matters, repetitions alternating so both see the same machine conditions.
+    /// Returns each one's best seconds per unit and the median over repetitions of b's time over a's: a difference
+    /// of a few percent drowns in a shared host's noise when two bests are taken at different moments, while a
+    /// disturbance rarely hits both halves of a pair alike.
+    func pairedSecondsPerUnit(_ a: (Int) -> Void, _ b: (Int) -> Void) -> (a: Double, b: Double, medianRatio: Double) {
+        let (unitsA, firstA) = calibrate(a), (unitsB, firstB) = calibrate(b)
+        var (bestA, bestB) = (firstA, firstB)
+        var ratios: [Double] = []
+        var spent = 0.0
+        while ratios.count < minRepetitions || spent < minTime {
+            let ta = Self.time(a, unitsA) / Double(unitsA), tb = Self.time(b, unitsB) / Double(unitsB)
+            bestA = min(bestA, ta)
+            bestB = min(bestB, tb)
+            ratios.append(tb / ta)
+            spent += ta * Double(unitsA) + tb * Double(unitsB)
+            if ratios.count >= 100 * targetRepetitions { break }
+        }
+        ratios.sort()
+        let mid = ratios.count / 2
+        let median = ratios.count % 2 == 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2
+        return (bestA, bestB, median)
+    }
+
+    /// Warms the body up and finds a batch size lasting at least minTime / targetRepetitions; returns it with the
+    /// last calibration batch's seconds per unit, already a valid sample.
+    private func calibrate(_ body: (Int) -> Void) -> (units: Int, secondsPerUnit: Double) {
+        let repetition = minTime / Double(targetRepetitions)
+        body(1) // warm-up: page faults, caches, the thread pool waking, BLAS buffers
+        var units = 1
+        var elapsed = Self.time(body, units)
+        while elapsed < repetition, units < 1 << 40 {
+            let scale = elapsed > 0 ? repetition / elapsed * 1.1 : 16
+            units = max(units + 1, Int(Double(units) * min(scale, 16)))
+            elapsed = Self.time(body, units)
+        }
+        return (units, elapsed / Double(units))
+    }
+
+    private static func time(_ body: (Int) -> Void, _ units: Int) -> Double {
+        ContinuousClock().measure { body(units) }.seconds
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}

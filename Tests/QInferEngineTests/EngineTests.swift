@@ -1,0 +1,98 @@
+import CHeapStats
+import QInferEngine
+import QInferKernels
+import QInferModel
+import Testing
+
+func loadModel(_ bytes: [UInt8]) throws -> PackedModel {
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+    buffer.copyMemory(from: bytes.withUnsafeBytes { $0 })
+    return try PackedModel(bytes: UnsafeRawBufferPointer(buffer), owner: Owned(buffer))
+}
+
+final class Owned {
+    let buffer: UnsafeMutableRawBufferPointer
+    init(_ b: UnsafeMutableRawBufferPointer) { buffer = b }
+    deinit { buffer.deallocate() }
+}
+
+struct ModelCase: Sendable, CustomTestStringConvertible {
+    let testDescription: String
+    let make: @Sendable () throws -> [UInt8]
+}
+
+let modelCases: [ModelCase] = [
+    ModelCase(testDescription: "pointnet 64 pts, 33→65→100") { try randomPointNet(seed: 1, points: 64, widths: [33, 65, 100], classes: 7) },
+    ModelCase(testDescription: "pointnet 128 pts, 64→64→128→200") { try randomPointNet(seed: 2, points: 128, widths: [64, 64, 128, 200], classes: 10) },
+    ModelCase(testDescription: "pointnet 37 pts, 1→8→129") { try randomPointNet(seed: 3, points: 37, widths: [1, 8, 129], classes: 3) },
+    ModelCase(testDescription: "resnet 8×8×3, 16→33 zero pad") { try randomResNet(seed: 4, size: 8, inChannels: 3, widths: [16, 16, 33], classes: 10, padValue: .zero) },
+    ModelCase(testDescription: "resnet 9×9×1, 65→100 zero pad") { try randomResNet(seed: 5, size: 9, inChannels: 1, widths: [65, 100], classes: 5, padValue: .zero) },
+    ModelCase(testDescription: "resnet 10×10×3, 16→32→64 option A") { try randomResNet(seed: 10, size: 10, inChannels: 3, widths: [16, 32, 64], classes: 10, padValue: .zero) },
+    ModelCase(testDescription: "resnet 7×7×3, 20→20→64 one pad") { try randomResNet(seed: 6, size: 7, inChannels: 3, widths: [20, 20, 64], classes: 4, padValue: .one) },
+    ModelCase(testDescription: "resnet 3×3×1, 8→16 zero pad") { try randomResNet(seed: 7, size: 3, inChannels: 1, widths: [8, 16], classes: 2, padValue: .zero) },
+]
+
+private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
+
+@Suite struct EngineTests {
+    @Test("the engine equals the float reference: same argmax, logits within 1e-4 relative", arguments: modelCases)
+    func matchesReference(_ c: ModelCase) throws {
+        let model = try loadModel(try c.make())
+        let reference = ReferenceExecutor(model: model)
+        var rng = Rng(99)
+        for isa in [QK_ISA_SCALAR] + (1..<QK_ISA_COUNT.rawValue).map({ qk_isa(rawValue: $0) }).filter({ qk_isa_supported($0) != 0 }) {
+            for threads in [1, 3] {
+                let engine = try Engine(model: model, threads: threads, isa: isa)
+                for sample in 0..<4 {
+                    let input = rng.floats(engine.inputCount, -2, 2)
+                    let expected = try reference.run(input)
+                    let got = try engine.run(input)
+                    #expect(argmax(got) == argmax(expected), "isa \(isa.rawValue) threads \(threads) sample \(sample)")
+                    let worst = zip(got, expected).map { abs($0 - $1) / max(abs($1), 1e-6) }.max()!
+                    #expect(worst <= 1e-4, "isa \(isa.rawValue) threads \(threads) sample \(sample): relative error \(worst)")
+                }
+            }
+        }
+    }
+
+    @Test("an inference allocates nothing on the heap", arguments: [1, 2])
+    func noAllocationPerInference(threads: Int) throws {
+        for make in [modelCases[1].make, modelCases[3].make] {
+            let model = try loadModel(try make())
+            let engine = try Engine(model: model, threads: threads)
+            var rng = Rng(5)
+            let input = rng.floats(engine.inputCount)
+            var output = [Float](repeating: 0, count: engine.outputCount)
+            try input.withUnsafeBufferPointer { i in
+                try output.withUnsafeMutableBufferPointer { o in
+                    try engine.run(input: i, output: o) // warm up
+                    let before = heap_thread_counts()
+                    for _ in 0..<5 { try engine.run(input: i, output: o) }
+                    let after = heap_thread_counts()
+                    #expect(after.calls == before.calls, "\(after.calls - before.calls) allocations (\(after.bytes - before.bytes) bytes) in 5 inferences")
+                }
+            }
+        }
+    }
+
+    @Test("the arena reuses memory of dead values")
+    func arenaReuse() throws {
+        let model = try loadModel(try randomPointNet(seed: 8, points: 256, widths: [64, 64, 64, 64, 64, 64], classes: 4))
+        let engine = try Engine(model: model)
+        let total = model.values.values.reduce(0) { $0 + ($1.type == .f32 ? $1.elementCount * 4 : $1.elementCount / $1.shape.last! * ((($1.shape.last! + 63) / 64) * 8)) }
+        #expect(engine.arenaBytes < total / 2, "arena \(engine.arenaBytes) bytes for \(total) bytes of values")
+    }
+
+    @Test("bad inputs are clear errors")
+    func badInputs() throws {
+        let model = try loadModel(try randomPointNet(seed: 9, points: 16, widths: [8, 8], classes: 2))
+        let engine = try Engine(model: model)
+        #expect(throws: EngineError("input has 3 values, the model's input [16, 3] needs 48")) { _ = try engine.run([1, 2, 3]) }
+        var input = [Float](repeating: 0.5, count: 48)
+        input[17] = .nan
+        #expect(throws: EngineError("input value 17 is nan (inputs must be finite)")) { _ = try engine.run(input) }
+        input[17] = .infinity
+        #expect(throws: EngineError("input value 17 is inf (inputs must be finite)")) { _ = try engine.run(input) }
+        #expect(throws: EngineError("thread count 0 is not in 1…256")) { _ = try Engine(model: model, threads: 0) }
+    }
+}
