@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(
             name: "qinfer",
             dependencies: [
-                "QInferKernels", "QInferKernelBench",
+                "QInferKernels", "QInferKernelBench", "QInferModel", "QInferEngine", "QInferInputFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,9 +49,14 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         // Execution plans over one arena, the float reference executor, preprocessing.
-        .target(name: "QInferEngine", dependencies: ["QInferModel", "QInferKernels"]),
+        .target(name: "QInferEngine", dependencies: ["QInferModel", "QInferKernels", "QInferInputFormats"]),
         .testTarget(name: "QInferKernelsTests", dependencies: ["QInferKernels"]),
-        .testTarget(name: "QInferEngineTests", dependencies: ["QInferEngine", "QInferModel", "QInferKernels", "CHeapStats"]),
+        .testTarget(name: "QInferEngineTests",
+                    dependencies: ["QInferEngine", "QInferModel", "QInferKernels", "CHeapStats", "QInferTestSupport"]),
+        .testTarget(name: "QInferCLITests",
+                    dependencies: ["QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "CPNG"]),
+        // Test-only Swift: random models of both families and writers for every input file format.
+        .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "CPNG"], path: "Tests/QInferTestSupport"),
         .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "CPNG"]),
         .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
         // Test-only C: heap statistics for the "loading allocates little" and "no allocation per inference" tests.

@@ -2,6 +2,7 @@ import CHeapStats
 import QInferEngine
 import QInferKernels
 import QInferModel
+import QInferTestSupport
 import Testing
 
 func loadModel(_ bytes: [UInt8]) throws -> PackedModel {

@@ -2,16 +2,16 @@ import QInferKernels
 import QInferModel
 
 /// Deterministic random numbers for model and input generation.
-struct Rng {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    mutating func next() -> UInt64 {
+public struct Rng {
+    public var state: UInt64
+    public init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    public mutating func next() -> UInt64 {
         state ^= state << 13; state ^= state >> 7; state ^= state << 17
         return state
     }
-    mutating func float(_ lo: Float = -1, _ hi: Float = 1) -> Float { lo + Float(next() >> 40) / Float(1 << 24) * (hi - lo) }
-    mutating func floats(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] { (0..<n).map { _ in float(lo, hi) } }
-    mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
+    public mutating func float(_ lo: Float = -1, _ hi: Float = 1) -> Float { lo + Float(next() >> 40) / Float(1 << 24) * (hi - lo) }
+    public mutating func floats(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] { (0..<n).map { _ in float(lo, hi) } }
+    public mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
 }
 
 /// Builds random but well-formed graphs of both model families and writes them as .qpack bytes.
@@ -94,7 +94,7 @@ struct RandomModelBuilder {
 
 /// A BiPointNet-like classifier: FP32 first layer, binary shared MLPs (threshold and affine outputs, LSR as a
 /// scale), EMA max-pool, FP32 classifier.
-func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: Int) throws -> [UInt8] {
+public func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: Int) throws -> [UInt8] {
     let meta = ModelMetadata(name: "pointnet-\(seed)", version: "1", task: .pointCloudClassification,
                              labels: (0..<classes).map { "c\($0)" }, input: InputSignature(name: "points", shape: [points, 3]),
                              preprocessing: Preprocessing(pointCloud: PointCloudPreprocessing(points: points)))
@@ -115,7 +115,7 @@ func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: Int) thro
 
 /// An IR-Net-like ResNet: FP32 stem, residual blocks of binary 3×3 convs (zero padding, option-A shortcut on
 /// stride 2), a bits→bits chained conv, pooling, FP32 classifier, softmax.
-func randomResNet(seed: UInt64, size: Int, inChannels: Int, widths: [Int], classes: Int, padValue: BinaryConv2D.PadValue) throws -> [UInt8] {
+public func randomResNet(seed: UInt64, size: Int, inChannels: Int, widths: [Int], classes: Int, padValue: BinaryConv2D.PadValue) throws -> [UInt8] {
     let meta = ModelMetadata(name: "resnet-\(seed)", version: "1", task: .imageClassification,
                              labels: (0..<classes).map { "c\($0)" }, input: InputSignature(name: "image", shape: [size, size, inChannels]),
                              preprocessing: Preprocessing(frame: FramePreprocessing(width: size, height: size,

@@ -1,0 +1,95 @@
+// `qinfer run`: one inference on this machine, no daemon.
+import ArgumentParser
+import Foundation
+import QInferEngine
+import QInferInputFormats
+import QInferKernels
+import QInferModel
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a packed model on one input file and print the top classes with timing.",
+        discussion: """
+        INPUT may be .npy (f32/u8), raw .f32 (with --shape), a point cloud (.xyz, .pts, .ply, .pcd) or an image \
+        (.pgm, .ppm, .png). Point clouds are centred, scaled to the unit sphere and sampled to the model's point \
+        count; images are resized and normalized as the model's metadata says.
+        """
+    )
+
+    @Argument(help: "The .qpack model.") var model: String
+    @Argument(help: "The input file.") var input: String
+    @Option(help: "Shape of a raw .f32 input, e.g. 1024,3.") var shape: String?
+    @Option(name: .customLong("top-k"), help: "How many classes to print.") var topK = 5
+    @Option(help: "Worker threads for the binary layers.") var threads = 1
+    @Option(help: "Kernel ISA (scalar, popcnt, avx2, avx512, neon); default: QINFER_ISA or the best supported.") var isa: String?
+    @Flag(help: "Print one JSON object instead of a table.") var json = false
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let packed: PackedModel
+        do { packed = try PackedModel(path: model) } catch { throw ValidationError(error.message) }
+        var chosenISA: qk_isa?
+        if let isa {
+            var parsed = QK_ISA_SCALAR
+            guard qk_isa_parse(isa, &parsed) == 0 else { throw ValidationError("--isa \(isa) is not an ISA (scalar, popcnt, avx2, avx512, neon)") }
+            chosenISA = parsed
+        }
+        let engine: Engine
+        do { engine = try Engine(model: packed, threads: threads, isa: chosenISA) } catch { throw ValidationError(error.message) }
+        let loadTime = clock.now - loadStart
+
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
+            throw ValidationError("cannot read \(input): \(error.localizedDescription)")
+        }
+        let shapeValues: [Int]?
+        if let shape {
+            let parts = shape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! > 0 }) else { throw ValidationError("--shape \(shape) is not a list of positive integers") }
+            shapeValues = parts.map { $0! }
+        } else {
+            shapeValues = nil
+        }
+        let prepStart = clock.now
+        let prepared: [Float]
+        do {
+            let decoded = try decodeInput(bytes, name: input, shape: shapeValues)
+            prepared = try InputPreparer(metadata: packed.metadata).prepare(decoded)
+        } catch let error as InputError {
+            throw ValidationError(error.description)
+        } catch let error as EngineError {
+            throw ValidationError("\(input): \(error.message)")
+        }
+        let prepTime = clock.now - prepStart
+        let runStart = clock.now
+        let scores: [Float]
+        do { scores = try engine.run(prepared) } catch { throw ValidationError("\(input): \(error.message)") }
+        let runTime = clock.now - runStart
+
+        let best = QInferEngine.topK(scores, k: topK)
+        let labels = packed.metadata.labels
+        if json {
+            let object: [String: Any] = [
+                "model": packed.metadata.name, "version": packed.metadata.version, "isa": String(cString: qk_isa_name(engine.isa)),
+                "threads": threads,
+                "top": best.map { ["index": $0.index, "label": labels[$0.index], "score": Double($0.score)] as [String: Any] },
+                "timing_us": ["load": micros(loadTime), "preprocess": micros(prepTime), "compute": micros(runTime)],
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(packed.metadata.name) v\(packed.metadata.version) on \(input) (\(String(cString: qk_isa_name(engine.isa))), \(threads) thread\(threads == 1 ? "" : "s"))")
+            let width = max(5, best.map { labels[$0.index].count }.max() ?? 0)
+            for (rank, entry) in best.enumerated() {
+                let label = labels[entry.index].padding(toLength: width, withPad: " ", startingAt: 0)
+                print("  \(rank + 1). \(label)  \(String(format: "%.5f", entry.score))")
+            }
+            print("  load \(String(format: "%.1f", Double(micros(loadTime)) / 1000)) ms, preprocess \(micros(prepTime)) µs, compute \(micros(runTime)) µs")
+        }
+    }
+
+    private func micros(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+    }
+}
