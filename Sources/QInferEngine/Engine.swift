@@ -19,7 +19,8 @@ public final class Engine {
     /// - Parameters:
     ///   - threads: worker threads for the binary layers (a pool created once, here).
     ///   - isa: kernel variant; nil selects like the kernels do (QINFER_ISA, else the best the CPU runs).
-    public init(model: PackedModel, threads: Int = 1, isa: qk_isa? = nil) throws(EngineError) {
+    ///   - maxArenaBytes: refuse models whose activations need more (a board has 1–8 GB and other work to do).
+    public init(model: PackedModel, threads: Int = 1, isa: qk_isa? = nil, maxArenaBytes: Int = 1 << 30) throws(EngineError) {
         self.model = model
         if let isa {
             guard qk_isa_supported(isa) != 0 else { throw EngineError("ISA \(String(cString: qk_isa_name(isa))) is not supported here") }
@@ -34,7 +35,7 @@ public final class Engine {
         }
         guard (1...256).contains(threads) else { throw EngineError("thread count \(threads) is not in 1…256") }
         self.threads = threads
-        plan = try PlanBuilder(model: model).build()
+        plan = try PlanBuilder(model: model, maxArenaBytes: maxArenaBytes).build()
         inputCount = plan.inputCount
         outputCount = plan.outputCount
         if threads > 1 {

@@ -5,6 +5,7 @@ import QInferModel
 /// get their prepared constants, and every pointer a step needs is fixed before the first inference.
 struct PlanBuilder {
     let model: PackedModel
+    let maxArenaBytes: Int
 
     struct Result {
         var steps: [Step]
@@ -45,6 +46,9 @@ struct PlanBuilder {
             if lastUse[node.output] == nil { // written but never read: free right away
                 planner.release(offset: offsets[node.output]!, bytes: Self.bytes(of: values[node.output]!))
             }
+        }
+        guard planner.size <= maxArenaBytes else {
+            throw EngineError("model '\(model.metadata.name)' needs \(planner.size) bytes of activations, more than the \(maxArenaBytes)-byte limit")
         }
         let arena = AlignedBuffer(bytes: planner.size)
 

@@ -1,3 +1,26 @@
+/// Bounds on what a graph may describe. A packed file is untrusted: without them a shape or a stride near Int.max
+/// would overflow the shape arithmetic, and a huge input would ask the engine for terabytes.
+public enum GraphLimits {
+    /// Largest extent of any axis.
+    public static let maxDimension = 1 << 24
+    /// Largest element count of any value (1 GiB of f32).
+    public static let maxElements = 1 << 28
+    /// Largest kernel, stride or padding of a window op.
+    public static let maxWindow = 1 << 12
+
+    /// Element count of `shape`, or nil when an axis is out of range or the product exceeds `maxElements`.
+    public static func elements(_ shape: [Int]) -> Int? {
+        var count = 1
+        for d in shape {
+            guard d >= 0, d <= maxDimension else { return nil }
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= maxElements else { return nil }
+            count = p
+        }
+        return count
+    }
+}
+
 /// Infers every value's type and shape and checks that the graph chains: each node's inputs exist with the types
 /// and shapes its op accepts, its tensors exist with the shapes it needs, and the output is a score vector.
 public struct GraphChecker {
@@ -16,8 +39,8 @@ public struct GraphChecker {
 
     /// Value infos by name, starting from the graph input's shape.
     public func inferShapes(inputShape: [Int]) throws(ModelError) -> [String: ValueInfo] {
-        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ModelError("input shape \(inputShape) must have positive dimensions")
+        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }), GraphLimits.elements(inputShape) != nil else {
+            throw ModelError("input shape \(inputShape) must have positive dimensions of at most \(GraphLimits.maxDimension) and at most \(GraphLimits.maxElements) elements")
         }
         var values: [String: ValueInfo] = [graph.input: ValueInfo(.f32, inputShape)]
         guard !graph.nodes.isEmpty else { throw ModelError("graph has no nodes") }
@@ -31,7 +54,11 @@ public struct GraphChecker {
                 ins.append(v)
             }
             guard values[node.output] == nil else { throw nodeError(node, "output '\(node.output)' is already defined") }
-            values[node.output] = try infer(node, ins)
+            let out = try infer(node, ins)
+            guard GraphLimits.elements(out.shape) != nil else {
+                throw nodeError(node, "output \(out) exceeds \(GraphLimits.maxElements) elements or \(GraphLimits.maxDimension) per axis")
+            }
+            values[node.output] = out
         }
         guard let out = values[graph.output] else { throw ModelError("graph output '\(graph.output)' is not produced by any node") }
         guard out.type == .f32, out.shape.count == 1 else {
@@ -58,9 +85,11 @@ public struct GraphChecker {
 
     /// Output size of a window along one axis, or nil when the window never fits.
     static func windowOutput(_ size: Int, kernel: Int, stride: Int, before: Int, after: Int) -> Int? {
+        let limit = GraphLimits.maxWindow
+        guard (1...limit).contains(kernel), (1...limit).contains(stride), (0...limit).contains(before),
+              (0...limit).contains(after), (0...GraphLimits.maxDimension).contains(size) else { return nil }
         let span = size + before + after - kernel
-        guard kernel > 0, stride > 0, before >= 0, after >= 0, span >= 0 else { return nil }
-        return span / stride + 1
+        return span >= 0 ? span / stride + 1 : nil
     }
 
     private func window(_ node: Node, _ h: Int, _ w: Int, kh: Int, kw: Int, stride: Int, pad: Padding2D) throws(ModelError) -> (Int, Int) {
@@ -136,7 +165,8 @@ public struct GraphChecker {
         case .shortcutA(let a):
             try needF32()
             try require(x.shape.count == 3, node, "needs [h, w, c], got \(x)")
-            try require(a.stride >= 1, node, "stride must be at least 1")
+            try require((1...GraphLimits.maxWindow).contains(a.stride), node, "stride \(a.stride) is not in 1…\(GraphLimits.maxWindow)")
+            try require(a.outChannels <= GraphLimits.maxDimension, node, "out_channels \(a.outChannels) is too large")
             try require(a.outChannels >= x.shape[2], node, "out_channels \(a.outChannels) must be ≥ the input's \(x.shape[2])")
             return ValueInfo(.f32, [(x.shape[0] + a.stride - 1) / a.stride, (x.shape[1] + a.stride - 1) / a.stride, a.outChannels])
         case .flatten:

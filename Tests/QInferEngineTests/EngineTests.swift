@@ -95,5 +95,6 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
         input[17] = .infinity
         #expect(throws: EngineError("input value 17 is inf (inputs must be finite)")) { _ = try engine.run(input) }
         #expect(throws: EngineError("thread count 0 is not in 1…256")) { _ = try Engine(model: model, threads: 0) }
+        #expect(throws: EngineError.self) { _ = try Engine(model: model, maxArenaBytes: 256) }
     }
 }

@@ -10,6 +10,8 @@ struct Corruption: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
+func sectionEntryOffset(_ file: [UInt8], kind: UInt32) -> Int { sectionEntry(file, kind: kind) }
+
 private func sectionEntry(_ file: [UInt8], kind: UInt32) -> Int {
     let count = Int(u64(file, at: 24) & 0xFFFF_FFFF)
     for i in 0..<count where u64(file, at: 128 + i * 32) & 0xFFFF_FFFF == UInt64(kind) { return 128 + i * 32 }
@@ -92,6 +94,21 @@ let corruptions: [Corruption] = [
     Corruption(name: "undefined input", expected: "input 'nope' is not defined", reseal: true) {
         editGraph($0) { $0.replacingFirst("\"inputs\":[\"b1\"]", with: "\"inputs\":[\"nope\"]") }
     },
+    Corruption(name: "huge input shape", expected: "input shape [9223372036854775807, 3] must have positive dimensions", reseal: true) {
+        var f = $0
+        let entry = sectionEntryOffset(f, kind: 1)
+        let offset = Int(u64(f, at: entry + 8)), length = Int(u64(f, at: entry + 16))
+        var json = String(decoding: f[offset..<(offset + length)], as: UTF8.self)
+        json = json.replacingFirst("\"shape\":[16,3]", with: "\"shape\":[9223372036854775807,3]")
+        var bytes = Array(json.utf8)
+        let room = (length + 63) / 64 * 64
+        precondition(bytes.count <= room)
+        let newLength = bytes.count
+        bytes += [UInt8](repeating: 0, count: room - bytes.count)
+        f.replaceSubrange(offset..<(offset + room), with: bytes)
+        setU64(&f, at: entry + 16, UInt64(newLength))
+        return f
+    },
     Corruption(name: "missing tensor", expected: "tensor 'stem.q' does not exist", reseal: true) {
         editGraph($0) { $0.replacingFirst("\"weights\":\"stem.w\"", with: "\"weights\":\"stem.q\"") }
     },
@@ -121,6 +138,25 @@ let corruptions: [Corruption] = [
             bad[offset] ^= 0xFF
             if (48..<80).contains(offset) { continue } // the checksum field is covered by the flipped-bit case
             #expect(throws: ModelError.self, "byte \(offset)") { _ = try load(bad) }
+        }
+    }
+
+    @Test("window attributes near Int.max are refused, not overflowed", arguments: [Int.max, Int.max / 2, 1 << 20, 0, -1])
+    func hugeWindow(stride: Int) throws {
+        var b = QPackBuilder(metadata: ModelMetadata(
+            name: "w", version: "1", task: .imageClassification, labels: ["a", "b"], input: InputSignature(name: "x", shape: [8, 8, 1]),
+            preprocessing: Preprocessing(frame: FramePreprocessing(width: 8, height: 8, channelOrder: .gray, mean: [0], std: [1]))))
+        b.addBits("w", shape: [2, 3, 3, 1], signsOf: [Float](repeating: 1, count: 18))
+        b.addF32("m", shape: [2], [1, 1])
+        b.addF32("a", shape: [2], [0, 0])
+        let conv = BinaryConv2D(weights: "w", stride: stride, pad: Padding2D(top: stride == 0 ? Int.max : 1, left: 1, bottom: 1, right: 1),
+                                padValue: .zero, output: .affine(mul: "m", bias: "a"))
+        #expect(throws: ModelError.self) {
+            _ = try b.build(input: "x", output: "g", nodes: [
+                Node(name: "s", inputs: ["x"], output: "xb", op: .signPack),
+                Node(name: "c", inputs: ["xb"], output: "y", op: .binaryConv2d(conv)),
+                Node(name: "p", inputs: ["y"], output: "g", op: .globalAvgPool),
+            ])
         }
     }
 
