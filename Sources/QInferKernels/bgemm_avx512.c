@@ -58,6 +58,7 @@ static inline QK_TARGET_AVX512 __attribute__((always_inline)) void tile(const qk
             if (vector_store && g->out.kind == QK_OUT_BITS && !(g->row_corr && g->row_corr[row])) {
                 uint8_t *bits = (uint8_t *)((uint64_t *)g->out.out + row * g->out.ldo);
                 bits[p + (size_t)q] = (uint8_t)(_mm512_cmpgt_epi64_mask(sum[r][q], pop_limit) ^ flip);
+                qk_zero_bits_tail(g, bits, p + (size_t)q);
                 continue;
             }
             const __m256i pops = _mm512_cvtepi64_epi32(sum[r][q]);

@@ -45,6 +45,7 @@ static inline void store_panel_neon(const qk_bgemm_args *g, size_t m, size_t p, 
         const uint32x4_t below_hi = vcltq_s32(acc_hi, vld1q_s32(g->out.thresh + n0 + 4));
         uint8_t *row = (uint8_t *)((uint64_t *)g->out.out + m * g->out.ldo);
         row[p] = bits_from_lanes(below_lo, below_hi) ^ ((const uint8_t *)g->out.flip)[p];
+        qk_zero_bits_tail(g, row, p);
         break;
     }
     }
@@ -77,8 +78,7 @@ static inline __attribute__((always_inline)) void tile(const qk_bgemm_args *g, s
         for (int r = 0; r < mr; r++)
             for (int v = 0; v < 4; v++) sum[r][v] = widen_add(sum[r][v], bytes[r][v]);
     }
-    const size_t end = (p + 1) * QK_NR;
-    const int vector_store = g->out.kind == QK_OUT_BITS ? end < g->n : end <= g->n;
+    const int vector_store = (p + 1) * QK_NR <= g->n; /* partial panels: the scalar store masks dead channels */
     for (int r = 0; r < mr; r++) {
         const uint32x4_t pop_lo = vcombine_u32(vmovn_u64(sum[r][0]), vmovn_u64(sum[r][1]));
         const uint32x4_t pop_hi = vcombine_u32(vmovn_u64(sum[r][2]), vmovn_u64(sum[r][3]));

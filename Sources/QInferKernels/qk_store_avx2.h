@@ -14,12 +14,9 @@
 
 #define QK_TARGET_AVX2 __attribute__((target("avx2,popcnt")))
 
-/* Whether the vector store may write this panel: all 8 channels live, and for packed bits not the last panel,
- * whose word tail the scalar store zeroes. */
-static inline int qk_panel_vector_storable(const qk_bgemm_args *g, size_t p) {
-    const size_t end = (p + 1) * QK_NR;
-    return g->out.kind == QK_OUT_BITS ? end < g->n : end <= g->n;
-}
+/* Whether the vector store may write this panel: all 8 channels live (partial panels go through the scalar
+ * store, which masks the dead channels). */
+static inline int qk_panel_vector_storable(const qk_bgemm_args *g, size_t p) { return (p + 1) * QK_NR <= g->n; }
 
 static inline QK_TARGET_AVX2 __attribute__((always_inline)) void
 qk_store_panel_avx2(const qk_bgemm_args *g, size_t m, size_t p, __m256i pop) {
@@ -43,6 +40,7 @@ qk_store_panel_avx2(const qk_bgemm_args *g, size_t m, size_t p, __m256i pop) {
         const unsigned bits = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(below));
         uint8_t *row = (uint8_t *)((uint64_t *)g->out.out + m * g->out.ldo);
         row[p] = (uint8_t)(bits ^ ((const uint8_t *)g->out.flip)[p]);
+        qk_zero_bits_tail(g, row, p);
         break;
     }
     }

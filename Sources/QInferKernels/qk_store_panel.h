@@ -11,6 +11,12 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/** After the last panel's byte of a packed row: zero the rest of the row's last word (tail bits are +1 = 0). */
+static inline void qk_zero_bits_tail(const qk_bgemm_args *g, uint8_t *row, size_t p) {
+    if ((p + 1) * QK_NR < g->n) return;
+    for (size_t b = p + 1; b < qk_words(g->n) * 8; b++) row[b] = 0;
+}
+
 /** Writes channels 8p..8p+7 (those < n) of row m from their popcounts. */
 static inline void qk_store_panel_scalar(const qk_bgemm_args *g, size_t m, size_t p, const uint32_t pop[QK_NR]) {
     const size_t n0 = p * QK_NR;
@@ -42,9 +48,7 @@ static inline void qk_store_panel_scalar(const qk_bgemm_args *g, size_t m, size_
         bits ^= flip;
         bits &= (uint8_t)((1u << live) - 1u); /* tail channels stay 0 (+1) */
         row[p] = bits;
-        if (n0 + QK_NR >= g->n) { /* last panel: the rest of the last word is tail, zero it */
-            for (size_t b = p + 1; b < qk_words(g->n) * 8; b++) row[b] = 0;
-        }
+        qk_zero_bits_tail(g, row, p);
         break;
     }
     }
