@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Hot loops only: bit-packing, binary GEMM/conv, output transforms. One file per family and ISA.
@@ -59,6 +60,10 @@ let package = Package(
         .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "CPNG"], path: "Tests/QInferTestSupport"),
         .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "CPNG"]),
         .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
+        // ONNX import; Generated/ holds the committed protobuf types (tools/onnx/regenerate-onnx-swift.sh).
+        .target(name: "QInferONNX", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .testTarget(name: "QInferONNXTests",
+                    dependencies: ["QInferONNX", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Test-only C: heap statistics for the "loading allocates little" and "no allocation per inference" tests.
         .target(name: "CHeapStats", path: "Tests/CHeapStats"),
     ]
