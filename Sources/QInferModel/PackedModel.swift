@@ -130,7 +130,8 @@ public final class PackedModel: @unchecked Sendable {
     private static func checkTensors(_ entries: [TensorEntry], data: UnsafeRawBufferPointer, dataOffset: Int) throws(ModelError) {
         var ranges: [(Range<Int>, String)] = []
         for t in entries {
-            let at = "tensor '\(t.name)' (file byte \(dataOffset + t.offset))"
+            // Offsets are untrusted: name the position without adding them to anything.
+            let at = "tensor '\(t.name)' (offset \(t.offset) in the tensor data at file byte \(dataOffset))"
             guard t.offset >= 0, t.length >= 0, t.offset % QPackLayout.alignment == 0 else {
                 throw ModelError("\(at): offset \(t.offset) is not \(QPackLayout.alignment)-byte aligned")
             }

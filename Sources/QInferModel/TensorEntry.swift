@@ -30,7 +30,8 @@ public struct TensorEntry: Codable, Sendable, Equatable {
 
     /// The byte size implied by type and shape, or nil when a dimension is negative or the size overflows.
     public static func byteCount(type: TensorType, shape: [Int]) -> Int? {
-        guard shape.allSatisfy({ $0 >= 0 }) else { return nil }
+        // Bounded axes keep the rounding below (c + 63, channels + 7) from overflowing on hostile shapes.
+        guard shape.allSatisfy({ $0 >= 0 && $0 <= GraphLimits.maxDimension }) else { return nil }
         var elements = 1
         switch type {
         case .f32, .i32:

@@ -109,6 +109,16 @@ let corruptions: [Corruption] = [
         setU64(&f, at: entry + 16, UInt64(newLength))
         return f
     },
+    // Found by the fuzzer (tools/fuzz): these overflowed instead of being refused.
+    Corruption(name: "tensor offset near Int.max", expected: "is not 64-byte aligned", reseal: true) {
+        editGraph($0) { $0.replacingFirst("\"offset\":0,", with: "\"offset\":9223372036854775807,") }
+    },
+    Corruption(name: "bits tensor with a huge last axis", expected: "is invalid for bits", reseal: true) {
+        editGraph($0) { $0.replacingFirst("\"shape\":[70,24]", with: "\"shape\":[70,9223372036854775807]") }
+    },
+    Corruption(name: "bits tensor with a huge channel axis", expected: "is invalid for bits", reseal: true) {
+        editGraph($0) { $0.replacingFirst("\"shape\":[70,24]", with: "\"shape\":[9223372036854775807,24]") }
+    },
     Corruption(name: "missing tensor", expected: "tensor 'stem.q' does not exist", reseal: true) {
         editGraph($0) { $0.replacingFirst("\"weights\":\"stem.w\"", with: "\"weights\":\"stem.q\"") }
     },
