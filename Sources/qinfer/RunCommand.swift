@@ -28,7 +28,7 @@ struct Run: ParsableCommand {
         let clock = ContinuousClock()
         let loadStart = clock.now
         let packed: PackedModel
-        do { packed = try PackedModel(path: model) } catch { throw ValidationError(error.message) }
+        do { packed = try PackedModel(path: model) } catch { throw CLIError(error.message) }
         var chosenISA: qk_isa?
         if let isa {
             var parsed = QK_ISA_SCALAR
@@ -36,12 +36,12 @@ struct Run: ParsableCommand {
             chosenISA = parsed
         }
         let engine: Engine
-        do { engine = try Engine(model: packed, threads: threads, isa: chosenISA) } catch { throw ValidationError(error.message) }
+        do { engine = try Engine(model: packed, threads: threads, isa: chosenISA) } catch { throw CLIError(error.message) }
         let loadTime = clock.now - loadStart
 
         let bytes: Data
         do { bytes = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
-            throw ValidationError("cannot read \(input): \(error.localizedDescription)")
+            throw CLIError("cannot read \(input): \(error.localizedDescription)")
         }
         let shapeValues: [Int]?
         if let shape {
@@ -57,14 +57,14 @@ struct Run: ParsableCommand {
             let decoded = try decodeInput(bytes, name: input, shape: shapeValues)
             prepared = try InputPreparer(metadata: packed.metadata).prepare(decoded)
         } catch let error as InputError {
-            throw ValidationError(error.description)
+            throw CLIError(error.description)
         } catch let error as EngineError {
-            throw ValidationError("\(input): \(error.message)")
+            throw CLIError("\(input): \(error.message)")
         }
         let prepTime = clock.now - prepStart
         let runStart = clock.now
         let scores: [Float]
-        do { scores = try engine.run(prepared) } catch { throw ValidationError("\(input): \(error.message)") }
+        do { scores = try engine.run(prepared) } catch { throw CLIError("\(input): \(error.message)") }
         let runTime = clock.now - runStart
 
         let best = QInferEngine.topK(scores, k: topK)
