@@ -140,7 +140,7 @@ public final class PackedModel: @unchecked Sendable {
             }
             guard t.length == expected else { throw ModelError("\(at): length \(t.length), shape \(t.shape) needs \(expected)") }
             guard t.offset <= data.count - t.length else {
-                throw ModelError("\(at): \(t.offset)..<\(t.offset + t.length) runs past the tensor data (\(data.count) bytes)")
+                throw ModelError("\(at): \(t.length) bytes at offset \(t.offset) run past the tensor data (\(data.count) bytes)")
             }
             let range = t.offset..<(t.offset + t.length)
             if let other = ranges.first(where: { $0.0.overlaps(range) }) {

@@ -79,7 +79,7 @@ let corruptions: [Corruption] = [
     Corruption(name: "misaligned tensor", expected: "is not 64-byte aligned", reseal: true) {
         editGraph($0) { $0.replacingFirst("\"offset\":0,", with: "\"offset\":8,") }
     },
-    Corruption(name: "tensor past the data", expected: "runs past the tensor data", reseal: true) {
+    Corruption(name: "tensor past the data", expected: "run past the tensor data", reseal: true) {
         editGraph($0) { $0.replacingFirst("\"offset\":0,", with: "\"offset\":99968,") }
     },
     Corruption(name: "tensor length disagrees with shape", expected: "needs 288", reseal: true) {
@@ -112,6 +112,9 @@ let corruptions: [Corruption] = [
     // Found by the fuzzer (tools/fuzz): these overflowed instead of being refused.
     Corruption(name: "tensor offset near Int.max", expected: "is not 64-byte aligned", reseal: true) {
         editGraph($0) { $0.replacingFirst("\"offset\":0,", with: "\"offset\":9223372036854775807,") }
+    },
+    Corruption(name: "aligned tensor offset near Int.max", expected: "run past the tensor data", reseal: true) {
+        editGraph($0) { $0.replacingFirst("\"offset\":0,", with: "\"offset\":9223372036854775744,") }
     },
     Corruption(name: "bits tensor with a huge last axis", expected: "is invalid for bits", reseal: true) {
         editGraph($0) { $0.replacingFirst("\"shape\":[70,24]", with: "\"shape\":[70,9223372036854775807]") }
