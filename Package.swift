@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "qinfer", targets: ["qinfer"]),
         .library(name: "QInferKernels", targets: ["QInferKernels"]),
+        // Used by tools/fuzz, a separate package so the main build never links libFuzzer.
+        .library(name: "QInferModel", targets: ["QInferModel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
