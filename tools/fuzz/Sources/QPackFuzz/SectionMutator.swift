@@ -49,9 +49,10 @@ struct SectionLayout {
         guard !json.isEmpty else { return nil }
         let target = json[rng.below(json.count)]
         var payload = Array(file[entries[target].range])
-        // Room to grow while the relaid file (at most 63 bytes of padding per section) stays within maxSize.
-        let room = maxSize - file.count - 64 * entries.count
-        guard room > 0, !payload.isEmpty else { return nil }
+        guard !payload.isEmpty else { return nil }
+        // Room to grow while the relaid file (at most 63 bytes of padding per section) stays within maxSize. There is
+        // none when libFuzzer is shrinking a crash (maxSize below the input's size): the text may then only shrink.
+        let room = max(0, maxSize - file.count - 64 * entries.count)
         if rng.below(4) == 0, let changed = replacingInteger(payload, rng: &rng) {
             payload = changed
         } else {
