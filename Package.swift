@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "qinfer",
             dependencies: [
-                "QInferKernels", "QInferKernelBench", "QInferModel", "QInferEngine", "QInferInputFormats",
+                "QInferKernels", "QInferKernelBench", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,9 +63,11 @@ let package = Package(
         .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "CPNG"]),
         .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
         // ONNX import; Generated/ holds the committed protobuf types (tools/onnx/regenerate-onnx-swift.sh).
-        .target(name: "QInferONNX", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "QInferONNX", dependencies: ["QInferModel", "QInferKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "QInferONNXTests",
-                    dependencies: ["QInferONNX", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+                    dependencies: ["QInferONNX", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferKernels",
+                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                    exclude: ["Fixtures"]),
         // Test-only C: heap statistics for the "loading allocates little" and "no allocation per inference" tests.
         .target(name: "CHeapStats", path: "Tests/CHeapStats"),
     ]

@@ -29,6 +29,13 @@ public struct InputPreparer: Sendable {
             default:
                 throw EngineError("an image model takes a u8 [H, W] or [H, W, C] frame, or an f32 tensor of shape \(metadata.input.shape); got \(t.shape) \(t.storage.typeName)")
             }
+        case (.tensor, .tensor(let t)):
+            guard case .float32(let values) = t.storage, t.shape.reduce(1, *) == metadata.input.shape.reduce(1, *) else {
+                throw EngineError("model '\(metadata.name)' takes an f32 tensor of shape \(metadata.input.shape); got \(t.shape) \(t.storage.typeName)")
+            }
+            return values
+        case (.tensor, _):
+            throw EngineError("model '\(metadata.name)' takes an f32 tensor of shape \(metadata.input.shape), not a point cloud or image")
         case (.pointCloudClassification, .frame):
             throw EngineError("model '\(metadata.name)' classifies point clouds; the input is an image")
         case (.imageClassification, .pointCloud):

@@ -113,7 +113,7 @@ struct PlanBuilder {
                 convArgs[index] = args
                 steps.append(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: 0)) // replaced below
             case .affine(let a):
-                let c = x.shape.last!
+                let c = model.tensor(a.mul)!.entry.shape.reduce(1, *) // the period the constants repeat with
                 steps.append(.affine(x: f32(node.inputs[0]), y: f32(node.output), rows: x.elementCount / c, c: c,
                                      mul: tensorF32(a.mul), add: tensorF32(a.add)))
             case .scale(let s):
@@ -140,7 +140,9 @@ struct PlanBuilder {
             case .shortcutA(let s):
                 steps.append(.shortcutA(x: f32(node.inputs[0]), y: f32(node.output), h: x.shape[0], w: x.shape[1], c: x.shape[2],
                                         stride: s.stride, oh: y.shape[0], ow: y.shape[1], oc: y.shape[2]))
-            case .flatten:
+            case .sign:
+                steps.append(.sign(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+            case .flatten, .reshape:
                 steps.append(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
             case .softmax:
                 steps.append(.softmax(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))

@@ -93,7 +93,7 @@ public struct ReferenceExecutor {
                                padValue: a.padValue == .one ? 1 : 0, bias: nil, yi: yi)
             return binaryOutput(acc, a.output, n: shape[0])
         case .affine(let a):
-            let mul = floats(a.mul), add = floats(a.add), c = xi.shape.last!
+            let mul = floats(a.mul), add = floats(a.add), c = mul.count
             return x.enumerated().map { i, v in
                 let scaled = v * mul[i % c]
                 return scaled + add[i % c]
@@ -145,7 +145,8 @@ public struct ReferenceExecutor {
                 }
             }
             return y
-        case .flatten: return x
+        case .flatten, .reshape: return x
+        case .sign: return x.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
         case .softmax:
             let peak = x.max()!
             let e = x.map { expf($0 - peak) }

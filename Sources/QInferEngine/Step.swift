@@ -27,6 +27,7 @@ enum Step {
                    ow: Int, oc: Int)
     case copy(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
     case softmax(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
+    case sign(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
 
     func run(isa: qk_isa, pool: OpaquePointer?, threads: Int32) {
         switch self {
@@ -64,6 +65,8 @@ enum Step {
             y.update(from: x, count: count)
         case let .softmax(x, y, count):
             FloatOps.softmax(x, y, count: count)
+        case let .sign(x, y, count):
+            for i in 0..<count { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
         }
     }
 }

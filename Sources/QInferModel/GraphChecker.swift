@@ -136,9 +136,11 @@ public struct GraphChecker {
             return ValueInfo(type, [oh, ow, w.shape[0]])
         case .affine(let a):
             try needF32()
-            let c = x.shape.last!
-            _ = try tensor(node, a.mul, .f32, [c])
-            _ = try tensor(node, a.add, .f32, [c])
+            let mul = try tensor(node, a.mul, .f32)
+            _ = try tensor(node, a.add, .f32, mul.shape)
+            let s = mul.shape
+            try require(s == [1] || (s.count <= x.shape.count && Array(x.shape.suffix(s.count)) == s), node,
+                        "mul/add shape \(s) is neither [1] nor a suffix of the input's \(x)")
             return x
         case .scale, .hardtanh, .relu:
             try needF32()
@@ -175,6 +177,14 @@ public struct GraphChecker {
         case .softmax:
             try require(x.type == .f32 && x.shape.count == 1, node, "needs f32 [c], got \(x)")
             return x
+        case .sign:
+            try needF32()
+            return x
+        case .reshape(let r):
+            try needF32()
+            try require(!r.shape.isEmpty && r.shape.allSatisfy { $0 > 0 } && GraphLimits.elements(r.shape) == x.elementCount, node,
+                        "cannot reshape \(x) to \(r.shape)")
+            return ValueInfo(.f32, r.shape)
         }
     }
 

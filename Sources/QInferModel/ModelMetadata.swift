@@ -3,6 +3,9 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public enum Task: String, Codable, Sendable {
         case pointCloudClassification = "pointcloud-classification"
         case imageClassification = "image-classification"
+        /// Any other graph: the input is given as an f32 tensor of the input shape, no preprocessing, and the
+        /// output vector is returned as is (labels may be empty).
+        case tensor = "tensor"
     }
 
     public var name: String

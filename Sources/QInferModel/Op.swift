@@ -10,7 +10,8 @@ public enum Op: Sendable, Equatable {
     case binaryDense(BinaryDense)
     /// bits [h, w, c] → [oh, ow, n]; weights bits [n, kh, kw, c].
     case binaryConv2d(BinaryConv2D)
-    /// f32 [.., c]: x·mul[c] + add[c] (a folded BatchNorm).
+    /// f32: x·mul + add, with mul and add of one shape that is a suffix of the input's shape (per channel: [c]) or [1]
+    /// (a folded BatchNorm, or arithmetic with a constant).
     case affine(Affine)
     /// f32: x·value (Layer-wise Scale Recovery when not folded).
     case scale(Scale)
@@ -34,13 +35,17 @@ public enum Op: Sendable, Equatable {
     case flatten
     /// f32 [c] → [c].
     case softmax
+    /// f32 → f32: −1, 0 or +1 (ONNX Sign; a Sign that feeds no binary layer).
+    case sign
+    /// f32 → f32 of `shape` (same element count, same memory order).
+    case reshape(Reshape)
 
     public enum Kind: String, Sendable, CaseIterable {
         case conv2d = "conv2d", dense = "dense", signPack = "sign_pack", binaryDense = "binary_dense"
         case binaryConv2d = "binary_conv2d", affine = "affine", scale = "scale", hardtanh = "hardtanh", relu = "relu"
         case pointMaxPool = "point_max_pool", maxPool2d = "max_pool2d", avgPool2d = "avg_pool2d"
         case globalAvgPool = "global_avg_pool", add = "add", shortcutA = "shortcut_a", flatten = "flatten"
-        case softmax = "softmax"
+        case softmax = "softmax", sign = "sign", reshape = "reshape"
     }
 
     public var kind: Kind {
@@ -62,6 +67,8 @@ public enum Op: Sendable, Equatable {
         case .shortcutA: .shortcutA
         case .flatten: .flatten
         case .softmax: .softmax
+        case .sign: .sign
+        case .reshape: .reshape
         }
     }
 
@@ -87,6 +94,8 @@ public enum Op: Sendable, Equatable {
         case .shortcutA: return .shortcutA(try c.decode(ShortcutA.self, forKey: key))
         case .flatten: return .flatten
         case .softmax: return .softmax
+        case .sign: return .sign
+        case .reshape: return .reshape(try c.decode(Reshape.self, forKey: key))
         }
     }
 
@@ -102,7 +111,8 @@ public enum Op: Sendable, Equatable {
         case .pointMaxPool(let a): try c.encode(a, forKey: key)
         case .maxPool2d(let a), .avgPool2d(let a): try c.encode(a, forKey: key)
         case .shortcutA(let a): try c.encode(a, forKey: key)
-        case .signPack, .relu, .globalAvgPool, .add, .flatten, .softmax: break
+        case .reshape(let a): try c.encode(a, forKey: key)
+        case .signPack, .relu, .globalAvgPool, .add, .flatten, .softmax, .sign: break
         }
     }
 }
@@ -239,4 +249,10 @@ public struct ShortcutA: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case stride, outChannels = "out_channels" }
 
     public init(stride: Int, outChannels: Int) { self.stride = stride; self.outChannels = outChannels }
+}
+
+public struct Reshape: Codable, Sendable, Equatable {
+    public var shape: [Int]
+
+    public init(shape: [Int]) { self.shape = shape }
 }

@@ -172,7 +172,7 @@ public final class PackedModel: @unchecked Sendable {
             throw ModelError("metadata input '\(m.input.name)' is not the graph input '\(graph.input)'")
         }
         let classes = values[graph.output]!.shape[0]
-        guard m.labels.count == classes else {
+        guard m.labels.count == classes || (m.task == .tensor && m.labels.isEmpty) else {
             throw ModelError("metadata has \(m.labels.count) labels, the graph outputs \(classes) scores")
         }
         switch m.task {
@@ -182,6 +182,10 @@ public final class PackedModel: @unchecked Sendable {
             }
             guard m.input.shape == [p.points, 3] else {
                 throw ModelError("input shape \(m.input.shape) does not match point_cloud.points \(p.points) × 3")
+            }
+        case .tensor:
+            guard m.preprocessing.frame == nil, m.preprocessing.pointCloud == nil else {
+                throw ModelError("a tensor model takes its input as is; it has no preprocessing")
             }
         case .imageClassification:
             guard let f = m.preprocessing.frame, m.preprocessing.pointCloud == nil else {
