@@ -256,3 +256,43 @@ public struct Reshape: Codable, Sendable, Equatable {
 
     public init(shape: [Int]) { self.shape = shape }
 }
+
+extension Op {
+    /// The constant tensors the op reads, in a fixed order.
+    public var tensorNames: [String] {
+        func output(_ o: BinaryOutput) -> [String] {
+            switch o {
+            case let .affine(mul, bias): [mul, bias]
+            case let .threshold(thresh, flip): [thresh, flip]
+            }
+        }
+        switch self {
+        case .conv2d(let a): return [a.weights] + (a.bias.map { [$0] } ?? [])
+        case .dense(let a): return [a.weights] + (a.bias.map { [$0] } ?? [])
+        case .binaryDense(let a): return [a.weights] + output(a.output)
+        case .binaryConv2d(let a): return [a.weights] + output(a.output)
+        case .affine(let a): return [a.mul, a.add]
+        default: return []
+        }
+    }
+
+    /// Multiply-accumulates of one inference (binary layers: XNOR-popcount bit operations), from the input and
+    /// output shapes and the weights' shape.
+    public func macs(input: ValueInfo, output: ValueInfo, weights: [Int]?) -> Int {
+        guard let w = weights else { return 0 }
+        switch self {
+        case .conv2d, .binaryConv2d, .dense, .binaryDense:
+            // Every output element reads one weight row: all of the weights' axes but the first.
+            return output.elementCount * w.dropFirst().reduce(1, *)
+        default:
+            return 0
+        }
+    }
+
+    public var isBinary: Bool {
+        switch self {
+        case .binaryConv2d, .binaryDense: true
+        default: false
+        }
+    }
+}

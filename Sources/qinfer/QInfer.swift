@@ -5,7 +5,7 @@ import ArgumentParser
 struct QInfer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qinfer",
-        abstract: "Companion CLI of qinferd: runs packed binarized models and measures the kernels on this machine.",
-        subcommands: [Run.self, Bench.self]
+        abstract: "Companion CLI of qinferd: packs ONNX models, inspects and verifies them, runs them and measures the kernels on this machine.",
+        subcommands: [Pack.self, Inspect.self, Verify.self, Run.self, Bench.self]
     )
 }
