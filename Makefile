@@ -5,12 +5,18 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 
-.PHONY: run test deps build build-release test-swift test-c bench
+.PHONY: run test deps python-deps build build-release test-swift test-c bench
 
 run: deps build-release
 	.build/release/qinfer bench kernels
 
-test: deps test-swift test-c
+test: deps python-deps test-swift test-c
+
+# The ONNX tests need onnx, onnxruntime and numpy (pinned in tools/onnx/requirements.txt) in .venv: the committed
+# onnxruntime reference outputs are recomputed and compared, and the onnx wheel ships the backend node tests.
+python-deps:
+	bash tools/onnx/setup-venv.sh
+	.venv/bin/python tools/onnx/reference_outputs.py --check
 
 # apt-get only when something is missing, so a prepared machine needs no network and no root.
 deps:
@@ -29,7 +35,8 @@ build-release:
 
 test-swift:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	QINFER_ONNX_NODE_TESTS=$$(.venv/bin/python -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))') \
+		$(SWIFT) test
 
 # The same C self-test driver twice: natively (AVX-512 through SIMDe, since this CPU may lack it) and
 # cross-compiled for aarch64 under qemu (the NEON variant).
