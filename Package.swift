@@ -57,7 +57,8 @@ let package = Package(
         .testTarget(name: "QInferEngineTests",
                     dependencies: ["QInferEngine", "QInferModel", "QInferKernels", "CHeapStats", "QInferTestSupport"]),
         .testTarget(name: "QInferCLITests",
-                    dependencies: ["QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "CPNG"]),
+                    dependencies: ["QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "CPNG", "QInferONNX",
+                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Test-only Swift: random models of both families and writers for every input file format.
         .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "CPNG"], path: "Tests/QInferTestSupport"),
         .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "CPNG"]),
