@@ -140,6 +140,10 @@ struct PlanBuilder {
             case .shortcutA(let s):
                 steps.append(.shortcutA(x: f32(node.inputs[0]), y: f32(node.output), h: x.shape[0], w: x.shape[1], c: x.shape[2],
                                         stride: s.stride, oh: y.shape[0], ow: y.shape[1], oc: y.shape[2]))
+            case .concat(let c):
+                let outer = y.shape[..<c.axis].reduce(1, *)
+                steps.append(.concat(inputs: node.inputs.map { UnsafePointer(f32($0)) },
+                                     blocks: node.inputs.map { values[$0]!.shape[c.axis...].reduce(1, *) }, outer: outer, y: f32(node.output)))
             case .sign:
                 steps.append(.sign(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
             case .flatten, .reshape:

@@ -21,9 +21,24 @@ public struct ReferenceExecutor {
         }
         for node in model.graph.nodes {
             let x = values[node.inputs[0]]!, xi = model.values[node.inputs[0]]!, yi = model.values[node.output]!
+            if case .concat(let c) = node.op {
+                values[node.output] = concat(node.inputs.map { (values[$0]!, model.values[$0]!) }, axis: c.axis, outer: yi.shape[..<c.axis].reduce(1, *))
+                continue
+            }
             values[node.output] = evaluate(node, x, xi, yi, second: node.inputs.count > 1 ? values[node.inputs[1]] : nil)
         }
         return values[model.graph.output]!
+    }
+
+    private func concat(_ parts: [([Float], ValueInfo)], axis: Int, outer: Int) -> [Float] {
+        var out: [Float] = []
+        for o in 0..<outer {
+            for (v, info) in parts {
+                let n = info.shape[axis...].reduce(1, *)
+                out += v[(o * n)..<((o + 1) * n)]
+            }
+        }
+        return out
     }
 
     private func floats(_ name: String) -> [Float] {
@@ -146,6 +161,7 @@ public struct ReferenceExecutor {
             }
             return y
         case .flatten, .reshape: return x
+        case .concat: return [] // handled in run()
         case .sign: return x.map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
         case .softmax:
             let peak = x.max()!

@@ -28,6 +28,8 @@ enum Step {
     case copy(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
     case softmax(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
     case sign(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
+    /// Concatenation: for each of `outer` blocks, each input's block of `blocks[i]` floats in turn.
+    case concat(inputs: [UnsafePointer<Float>], blocks: [Int], outer: Int, y: UnsafeMutablePointer<Float>)
 
     func run(isa: qk_isa, pool: OpaquePointer?, threads: Int32) {
         switch self {
@@ -65,6 +67,16 @@ enum Step {
             y.update(from: x, count: count)
         case let .softmax(x, y, count):
             FloatOps.softmax(x, y, count: count)
+        case let .concat(inputs, blocks, outer, y):
+            var dst = y
+            for o in 0..<outer {
+                // Index loops, no iterators: an unoptimized build stays allocation-free too.
+                for i in 0..<inputs.count {
+                    let n = blocks[i]
+                    dst.update(from: inputs[i] + o * n, count: n)
+                    dst += n
+                }
+            }
         case let .sign(x, y, count):
             for i in 0..<count { y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : 0) }
         }

@@ -180,6 +180,19 @@ public struct GraphChecker {
         case .sign:
             try needF32()
             return x
+        case .concat(let a):
+            try require(a.inputs >= 2 && a.inputs <= 64, node, "joins \(a.inputs) values; 2…64 are allowed")
+            try require(ins.allSatisfy { $0.type == .f32 && $0.shape.count == x.shape.count }, node, "needs f32 inputs of one rank, got \(ins)")
+            try require((0..<x.shape.count).contains(a.axis), node, "axis \(a.axis) is out of range for \(x)")
+            var shape = x.shape
+            shape[a.axis] = 0
+            for v in ins {
+                try require(v.shape.indices.allSatisfy { $0 == a.axis || v.shape[$0] == x.shape[$0] }, node,
+                            "inputs \(ins) differ outside axis \(a.axis)")
+                shape[a.axis] += v.shape[a.axis]
+            }
+            guard shape[a.axis] <= GraphLimits.maxDimension else { throw nodeError(node, "axis \(a.axis) grows past the limit") }
+            return ValueInfo(.f32, shape)
         case .reshape(let r):
             try needF32()
             try require(!r.shape.isEmpty && r.shape.allSatisfy { $0 > 0 } && GraphLimits.elements(r.shape) == x.elementCount, node,

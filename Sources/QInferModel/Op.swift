@@ -39,13 +39,15 @@ public enum Op: Sendable, Equatable {
     case sign
     /// f32 → f32 of `shape` (same element count, same memory order).
     case reshape(Reshape)
+    /// f32 values of one rank, equal but along `axis` → their concatenation along it.
+    case concat(Concat)
 
     public enum Kind: String, Sendable, CaseIterable {
         case conv2d = "conv2d", dense = "dense", signPack = "sign_pack", binaryDense = "binary_dense"
         case binaryConv2d = "binary_conv2d", affine = "affine", scale = "scale", hardtanh = "hardtanh", relu = "relu"
         case pointMaxPool = "point_max_pool", maxPool2d = "max_pool2d", avgPool2d = "avg_pool2d"
         case globalAvgPool = "global_avg_pool", add = "add", shortcutA = "shortcut_a", flatten = "flatten"
-        case softmax = "softmax", sign = "sign", reshape = "reshape"
+        case softmax = "softmax", sign = "sign", reshape = "reshape", concat = "concat"
     }
 
     public var kind: Kind {
@@ -69,11 +71,18 @@ public enum Op: Sendable, Equatable {
         case .softmax: .softmax
         case .sign: .sign
         case .reshape: .reshape
+        case .concat: .concat
         }
     }
 
     /// Number of value inputs the op reads.
-    public var arity: Int { self == .add ? 2 : 1 }
+    public var arity: Int {
+        switch self {
+        case .add: 2
+        case .concat(let c): c.inputs
+        default: 1
+        }
+    }
 
     static func decode<K: CodingKey>(_ kind: Kind, from c: KeyedDecodingContainer<K>, key: K) throws -> Op {
         switch kind {
@@ -96,6 +105,7 @@ public enum Op: Sendable, Equatable {
         case .softmax: return .softmax
         case .sign: return .sign
         case .reshape: return .reshape(try c.decode(Reshape.self, forKey: key))
+        case .concat: return .concat(try c.decode(Concat.self, forKey: key))
         }
     }
 
@@ -112,6 +122,7 @@ public enum Op: Sendable, Equatable {
         case .maxPool2d(let a), .avgPool2d(let a): try c.encode(a, forKey: key)
         case .shortcutA(let a): try c.encode(a, forKey: key)
         case .reshape(let a): try c.encode(a, forKey: key)
+        case .concat(let a): try c.encode(a, forKey: key)
         case .signPack, .relu, .globalAvgPool, .add, .flatten, .softmax, .sign: break
         }
     }
@@ -295,4 +306,12 @@ extension Op {
         default: false
         }
     }
+}
+
+public struct Concat: Codable, Sendable, Equatable {
+    public var axis: Int
+    /// How many values are joined (2 or more).
+    public var inputs: Int
+
+    public init(axis: Int, inputs: Int) { self.axis = axis; self.inputs = inputs }
 }
