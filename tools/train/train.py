@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Trains one of the four reference nets on the CPU and writes a checkpoint plus a JSON log.
+
+    python tools/train/train.py MODEL --epochs E [--threads 2] [--runs tools/train/runs] [--max-steps S]
+
+MODEL: irnet | irnet-fp32 (Fashion-MNIST, .data/fmnist) or bipointnet | pointnet-fp32 (KiCad point clouds,
+.data/pointclouds); run prepare_fmnist.py / prepare_pointclouds.py first. Writes <runs>/<MODEL>/model.pt
+(state dict + config), log.json (per-epoch loss, train/test accuracy, wall time) and resumes from
+checkpoint.pt when it exists. The test accuracy logged here is on the cache's full test split (10,000 images /
+all test models) at the end of each epoch and is for monitoring only: nothing is selected by it, the final
+epoch's weights are kept.
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from models import BiPointNet, IRNet  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
+IRNET_PLAN = ((64, 1), (64, 1), (128, 2), (128, 1))
+
+CONFIGS = {
+    # Fashion-MNIST: batch 128, Adam 2e-3 cosine to 0, random crop (pad 2) + horizontal flip.
+    'irnet': dict(data='fmnist', binary=True, batch=128, lr=2e-3, wd=0.0),
+    'irnet-fp32': dict(data='fmnist', binary=False, batch=128, lr=2e-3, wd=5e-5),
+    # Point clouds: batch 16, Adam 1e-3 cosine to 0; rotation about z, per-axis scale 0.8..1.25, jitter, a fresh
+    # random 1024-point subset of the 2048 cached points every epoch.
+    'bipointnet': dict(data='pointclouds', binary=True, batch=16, lr=1e-3, wd=0.0),
+    'pointnet-fp32': dict(data='pointclouds', binary=False, batch=16, lr=1e-3, wd=5e-5),
+}
+
+
+def build_model(name, num_classes, **extra):
+    cfg = CONFIGS[name]
+    if cfg['data'] == 'fmnist':
+        return IRNet(binary=cfg['binary'], num_classes=num_classes, plan=IRNET_PLAN, stem_stride=2)
+    return BiPointNet(num_classes, binary=cfg['binary'])
+
+
+# ------------------------------------------------------------------------------------------------ data
+def load_fmnist(cache):
+    d = os.path.join(cache, 'fmnist')
+    with open(os.path.join(d, 'stats.json')) as f:
+        stats = json.load(f)
+    arr = {k: np.load(os.path.join(d, k + '.npy')) for k in ('train_images', 'train_labels', 'test_images', 'test_labels')}
+    norm = lambda x: (torch.from_numpy(x).float().div(255.0).sub(stats['mean']).div(stats['std'])).unsqueeze(1)  # noqa: E731
+    return (norm(arr['train_images']), torch.from_numpy(arr['train_labels']).long(),
+            norm(arr['test_images']), torch.from_numpy(arr['test_labels']).long(), 10, stats)
+
+
+def augment_images(x, gen):
+    b = x.shape[0]
+    flip = torch.rand(b, generator=gen) < 0.5
+    x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    pad = F.pad(x, (2, 2, 2, 2), value=float(x.min()))
+    dx = torch.randint(0, 5, (b,), generator=gen)
+    dy = torch.randint(0, 5, (b,), generator=gen)
+    rows = (dy[:, None] + torch.arange(28)[None, :])  # [b,28]
+    cols = (dx[:, None] + torch.arange(28)[None, :])
+    idx_b = torch.arange(b)[:, None, None]
+    return pad[idx_b, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
+
+
+def load_pointclouds(cache):
+    d = os.path.join(cache, 'pointclouds')
+    with open(os.path.join(d, 'manifest.json')) as f:
+        classes = json.load(f)['classes']
+    return (torch.from_numpy(np.load(os.path.join(d, 'train_points.npy'))),
+            torch.from_numpy(np.load(os.path.join(d, 'train_labels.npy'))).long(),
+            torch.from_numpy(np.load(os.path.join(d, 'test_points.npy'))),
+            torch.from_numpy(np.load(os.path.join(d, 'test_labels.npy'))).long(), len(classes), {'classes': classes})
+
+
+def augment_points(p, gen, n=1024):
+    """p [B,P,3] -> [B,3,n]: random n-subset, rotation about z (up), per-axis scale 0.8..1.25, jitter."""
+    b, total, _ = p.shape
+    idx = torch.argsort(torch.rand(b, total, generator=gen), dim=1)[:, :n]
+    p = torch.gather(p, 1, idx[:, :, None].expand(b, n, 3))
+    th = torch.rand(b, generator=gen) * 2 * math.pi
+    c, s = torch.cos(th), torch.sin(th)
+    rot = torch.zeros(b, 3, 3)
+    rot[:, 0, 0], rot[:, 0, 1], rot[:, 1, 0], rot[:, 1, 1], rot[:, 2, 2] = c, -s, s, c, 1
+    p = p @ rot.transpose(1, 2)
+    scale = torch.exp(torch.empty(b, 1, 3).uniform_(math.log(0.8), math.log(1.25), generator=gen))
+    p = p * scale + (torch.randn(b, n, 3, generator=gen) * 0.01).clamp(-0.05, 0.05)
+    return p.transpose(1, 2).contiguous()
+
+
+# ------------------------------------------------------------------------------------------------ loop
+@torch.no_grad()
+def evaluate(model, x, y, data, batch=None):
+    batch = batch or (500 if data == 'fmnist' else 32)
+    model.eval()
+    correct = 0
+    for i in range(0, len(x), batch):
+        xb = x[i:i + batch]
+        if data == 'pointclouds':
+            xb = xb.transpose(1, 2).contiguous()
+        correct += int((model(xb).argmax(1) == y[i:i + batch]).sum())
+    return correct / len(x)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('model', choices=sorted(CONFIGS))
+    ap.add_argument('--epochs', type=int, required=True)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--cache', default=os.path.join(ROOT, '.data'))
+    ap.add_argument('--runs', default=os.path.join(HERE, 'runs'))
+    ap.add_argument('--max-steps', type=int, default=0, help='stop after this many steps (smoke test)')
+    ap.add_argument('--seed', type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    cfg = CONFIGS[args.model]
+    out = os.path.join(args.runs, args.model)
+    os.makedirs(out, exist_ok=True)
+
+    if cfg['data'] == 'fmnist':
+        xtr, ytr, xte, yte, ncls, meta = load_fmnist(args.cache)
+    else:
+        xtr, ytr, xte, yte, ncls, meta = load_pointclouds(args.cache)
+        xte = xte[:, :1024]
+    model = build_model(args.model, ncls)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg['lr'], weight_decay=cfg['wd'])
+    steps_per_epoch = len(xtr) // cfg['batch']
+    total_steps = steps_per_epoch * args.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
+    gen = torch.Generator().manual_seed(args.seed)
+    log = {'model': args.model, 'config': cfg, 'epochs': args.epochs, 'threads': args.threads, 'meta': meta,
+           'train_size': len(xtr), 'test_size': len(xte), 'history': [], 'wall_seconds': 0.0}
+    start_epoch = 0
+    ckpt_path = os.path.join(out, 'checkpoint.pt')
+    if os.path.exists(ckpt_path) and not args.max_steps:
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched'])
+        gen.set_state(ck['gen']); log = ck['log']; start_epoch = ck['epoch']
+        print('resuming after epoch', start_epoch, flush=True)
+
+    step = start_epoch * steps_per_epoch
+    for epoch in range(start_epoch, args.epochs):
+        t0 = time.time()
+        model.train()
+        perm = torch.randperm(len(xtr), generator=gen)
+        tot_loss, tot_correct, seen = 0.0, 0, 0
+        for i in range(steps_per_epoch):
+            idx = perm[i * cfg['batch']:(i + 1) * cfg['batch']]
+            if cfg['data'] == 'fmnist':
+                xb = augment_images(xtr[idx], gen)
+            else:
+                xb = augment_points(xtr[idx], gen)
+            yb = ytr[idx]
+            if cfg['binary'] and hasattr(model, 'ede'):
+                model.ede.update(step / total_steps)
+            logits = model(xb)
+            loss = F.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            tot_loss += loss.item() * len(idx)
+            tot_correct += int((logits.argmax(1) == yb).sum())
+            seen += len(idx)
+            if i % 50 == 0:
+                print('  epoch %d step %d/%d loss %.4f (%.1fs)' % (epoch + 1, i, steps_per_epoch, loss.item(),
+                                                                  time.time() - t0), flush=True)
+            if args.max_steps and step >= args.max_steps:
+                break
+        train_time = time.time() - t0
+        test_acc = evaluate(model, xte, yte, cfg['data'])
+        rec = {'epoch': epoch + 1, 'loss': tot_loss / seen, 'train_acc': tot_correct / seen, 'test_acc': test_acc,
+               'train_seconds': train_time, 'epoch_seconds': time.time() - t0, 'lr': sched.get_last_lr()[0]}
+        log['history'].append(rec)
+        log['wall_seconds'] += rec['epoch_seconds']
+        print('epoch %d: loss %.4f train %.4f test %.4f  %.0fs (total %.0fs)' % (
+            epoch + 1, rec['loss'], rec['train_acc'], test_acc, rec['epoch_seconds'], log['wall_seconds']), flush=True)
+        if args.max_steps:
+            break
+        torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(),
+                    'gen': gen.get_state(), 'log': log, 'epoch': epoch + 1}, ckpt_path + '.tmp')
+        os.replace(ckpt_path + '.tmp', ckpt_path)
+        with open(os.path.join(out, 'log.json'), 'w') as f:
+            json.dump(log, f, indent=1)
+
+    if not args.max_steps:
+        log['final_test_acc'] = log['history'][-1]['test_acc']
+        torch.save({'model': model.state_dict(), 'name': args.model, 'num_classes': ncls, 'meta': meta},
+                   os.path.join(out, 'model.pt'))
+        with open(os.path.join(out, 'log.json'), 'w') as f:
+            json.dump(log, f, indent=1)
+        print('done: %s, %d epochs, %.0fs, test acc %.4f' % (args.model, args.epochs, log['wall_seconds'],
+                                                             log['final_test_acc']), flush=True)
+
+
+if __name__ == '__main__':
+    main()
