@@ -10,11 +10,14 @@ enum NpyDecoder {
         case float64(bigEndian: Bool)
         case uint8
         case int8
+        /// Integer arrays (labels, indices) become float32 when every value is exact there (|v| ≤ 2^24).
+        case int32(bigEndian: Bool)
+        case int64(bigEndian: Bool)
 
         var size: Int {
             switch self {
-            case .float32: 4
-            case .float64: 8
+            case .float32, .int32: 4
+            case .float64, .int64: 8
             case .uint8, .int8: 1
             }
         }
@@ -106,8 +109,12 @@ enum NpyDecoder {
         case ">f8": element = .float64(bigEndian: true)
         case "|u1", "<u1", ">u1", "=u1", "u1", "|B", "B": element = .uint8
         case "|i1", "<i1", ">i1", "=i1", "i1", "|b", "b": element = .int8
+        case "<i4": element = .int32(bigEndian: false)
+        case ">i4": element = .int32(bigEndian: true)
+        case "<i8": element = .int64(bigEndian: false)
+        case ">i8": element = .int64(bigEndian: true)
         default:
-            throw headerError(.unsupported, "descr", "dtype '\(descr)' is not supported (use <f4, |u1, |i1 or <f8)")
+            throw headerError(.unsupported, "descr", "dtype '\(descr)' is not supported (use <f4, <f8, |u1, |i1, <i4 or <i8)")
         }
 
         guard case .bool(let fortranOrder) = value("fortran_order") else {
@@ -142,6 +149,21 @@ enum NpyDecoder {
             return .float32(bytes[start..<(start + count)].map { Float(Int8(bitPattern: $0)) })
         case .float32(let bigEndian):
             return .float32(BinaryScalars.float32Array(bytes, at: start, count: count, bigEndian: bigEndian))
+        case .int32(let bigEndian), .int64(let bigEndian):
+            let wide = element.size == 8
+            var values = [Float]()
+            values.reserveCapacity(count)
+            for index in 0..<count {
+                let at = start + index * element.size
+                let v = wide ? Int64(bitPattern: BinaryScalars.uint64(bytes, at: at, bigEndian: bigEndian))
+                             : Int64(Int32(bitPattern: BinaryScalars.uint32(bytes, at: at, bigEndian: bigEndian)))
+                guard v.magnitude <= 1 << 24 else {
+                    throw InputError(format: .npy, kind: .badValue, location: .byteOffset(at),
+                                     message: "integer element \(index) = \(v) is not exact as float32 (|v| ≤ 16777216)")
+                }
+                values.append(Float(v))
+            }
+            return .float32(values)
         case .float64(let bigEndian):
             var values = [Float]()
             values.reserveCapacity(count)

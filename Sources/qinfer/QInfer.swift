@@ -6,6 +6,6 @@ struct QInfer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qinfer",
         abstract: "Companion CLI of qinferd: packs ONNX models, inspects and verifies them, runs them and measures the kernels on this machine.",
-        subcommands: [Pack.self, Inspect.self, Verify.self, Run.self, Bench.self]
+        subcommands: [Pack.self, Inspect.self, Verify.self, Run.self, Eval.self, Bench.self]
     )
 }

@@ -31,24 +31,40 @@ import Testing
     @Test func engineComputesTheOpsAndEqualsTheReference() throws {
         let m = try Self.model()
         let model = try loadModel(m.bytes)
-        var x = Rng(3).floats(24)
+        var rng = Rng(3)
+        var x = rng.floats(24)
         x[5] = 0 // sign(0) = 0 in the float sign op
         let got = try Engine(model: model).run(x)
         #expect(got == (try ReferenceExecutor(model: model).run(x)))
         var expected: [Float] = []
         for r in 0..<4 {
-            for j in 0..<6 { expected.append(x[r * 6 + j] * m.mulC[j] + m.addC[j]) }
-            for j in 0..<6 { expected.append(x[r * 6 + j] * m.mulF[r * 6 + j] + m.addF[r * 6 + j]) }
-            for j in 0..<6 { expected.append(x[r * 6 + j] * -2 + 0.5) }
-            for j in 0..<6 { let v = x[r * 6 + j]; expected.append(v > 0 ? 1 : (v < 0 ? -1 : 0)) }
+            for j in 0..<6 {
+                let v: Float = x[r * 6 + j]
+                let scaled: Float = v * m.mulC[j]
+                expected.append(scaled + m.addC[j])
+            }
+            for j in 0..<6 {
+                let i = r * 6 + j
+                let scaled: Float = x[i] * m.mulF[i]
+                expected.append(scaled + m.addF[i])
+            }
+            for j in 0..<6 {
+                let scaled: Float = x[r * 6 + j] * -2
+                expected.append(scaled + 0.5)
+            }
+            for j in 0..<6 {
+                let v: Float = x[r * 6 + j]
+                expected.append(v > 0 ? 1 : (v < 0 ? -1 : 0))
+            }
         }
         #expect(got == expected + expected)
-        #expect(got[18] == 0) // row 0, the sign block, element 5
+        #expect(got[23] == 0) // row 0, the sign block (18…23), element 5
     }
 
     @Test func concatAllocatesNothingPerInference() throws {
         let engine = try Engine(model: try loadModel(try Self.model().bytes))
-        let input = Rng(4).floats(24)
+        var rng = Rng(4)
+        let input = rng.floats(24)
         var output = [Float](repeating: 0, count: engine.outputCount)
         try input.withUnsafeBufferPointer { i in
             try output.withUnsafeMutableBufferPointer { o in

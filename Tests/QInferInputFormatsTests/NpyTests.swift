@@ -37,6 +37,20 @@ struct NpyTests {
                 == Tensor(shape: [1], storage: .float32([0.125])))
     }
 
+    @Test func integerArraysBecomeExactFloats() {
+        var le: [UInt8] = []
+        for v: Int32 in [7, -3, 1 << 24] { withUnsafeBytes(of: v.littleEndian) { le += $0 } }
+        #expect(tensor(NpyWriter.file(header: NpyWriter.header(descr: "<i4", shape: "(3,)"), data: le), .npy)
+                == Tensor(shape: [3], storage: .float32([7, -3, 16_777_216])))
+        var be: [UInt8] = []
+        for v: Int64 in [-1, 42] { withUnsafeBytes(of: v.bigEndian) { be += $0 } }
+        #expect(tensor(NpyWriter.file(header: NpyWriter.header(descr: ">i8", shape: "(2,)"), data: be), .npy)
+                == Tensor(shape: [2], storage: .float32([-1, 42])))
+        var big: [UInt8] = []
+        withUnsafeBytes(of: Int32((1 << 24) + 1).littleEndian) { big += $0 }
+        expectFailure(NpyWriter.file(header: NpyWriter.header(descr: "<i4", shape: "(1,)"), data: big), .npy, kind: .badValue)
+    }
+
     @Test func scalarsEmptyArraysAndHeaderVariants() {
         #expect(tensor(NpyWriter.float32([7], shape: "()"), .npy) == Tensor(shape: [], storage: .float32([7])))
         #expect(tensor(NpyWriter.float32([], shape: "(0, 3)"), .npy) == Tensor(shape: [0, 3], storage: .float32([])))
@@ -84,7 +98,7 @@ struct NpyTests {
                       kind: .tooLarge, field: "shape")
         expectFailure(npy(NpyWriter.header(fortranOrder: "True", shape: "(1,)")), .npy, kind: .unsupported, field: "fortran_order")
         expectFailure(npy(NpyWriter.header(fortranOrder: "1", shape: "(1,)")), .npy, kind: .malformedHeader, field: "fortran_order")
-        expectFailure(npy(NpyWriter.header(descr: "<i4", shape: "(1,)")), .npy, kind: .unsupported, field: "descr")
+        expectFailure(npy(NpyWriter.header(descr: "<u4", shape: "(1,)")), .npy, kind: .unsupported, field: "descr")
         expectFailure(npy(NpyWriter.header(descr: "|b1", shape: "(1,)")), .npy, kind: .unsupported, field: "descr")
         expectFailure(npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }"), .npy,
                       kind: .unsupported, field: "descr")
