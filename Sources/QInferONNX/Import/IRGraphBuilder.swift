@@ -58,6 +58,17 @@ struct IRGraphBuilder {
         binary[index] = BinaryTransform(mul: alpha, bias: bias, k: k)
     }
 
+    /// Gives the value `old` a new name in every node that produces or reads it.
+    mutating func renameValue(_ old: String, to new: String) {
+        for i in nodes.indices {
+            nodes[i].inputs = nodes[i].inputs.map { $0 == old ? new : $0 }
+            if nodes[i].output == old { nodes[i].output = new }
+        }
+        if let p = producer.removeValue(forKey: old) { producer[new] = p }
+    }
+
+    func produces(_ value: String) -> Bool { producer[value] != nil }
+
     func isBinaryWithAffine(_ ir: String) -> Bool {
         guard let i = producer[ir], let t = binary[i] else { return false }
         return !t.thresholded

@@ -127,8 +127,10 @@ extension Lowerer {
         } else {
             var params: [NDArray?] = [nil]
             for i in 1..<3 { params.append(try constant(ctx, i, i == 1 ? "min" : "max")) }
-            let (lo, hi) = try ElementwiseOps.clipBounds(ctx, params)
-            guard lo <= hi else { throw ctx.error("min \(lo) is above max \(hi)") }
+            var (lo, hi) = try ElementwiseOps.clipBounds(ctx, params)
+            guard !lo.isNaN, !hi.isNaN else { throw ctx.error("min \(lo) or max \(hi) is NaN") }
+            // ONNX clips to max last: with min above max every output is max.
+            if lo > hi { lo = hi }
             nonNegative = lo >= 0
             if lo == 0 && hi == Float.greatestFiniteMagnitude {
                 ir.add(ctx.displayName, inputs: [x.ir], output: name, op: .relu)

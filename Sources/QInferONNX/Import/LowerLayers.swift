@@ -18,8 +18,8 @@ extension Lowerer {
             let transB = (try? ctx.int("transB", default: 0)) ?? 0
             return BinaryWeights.match(values, shape: w.shape, channelAxis: transB != 0 ? 0 : 1)
         case "MatMul":
-            guard w.shape.count == 2 else { return (nil, "only 2-D weights are binarized") }
-            return BinaryWeights.match(values, shape: w.shape, channelAxis: 1)
+            guard let (k, n) = Self.matMulWeights(w.shape) else { return (nil, "weights \(w.shape) are not a matrix") }
+            return BinaryWeights.match(values, shape: [k, n], channelAxis: 1)
         default:
             return (nil, "\(ctx.opType) is not a binarizable layer")
         }
@@ -276,13 +276,20 @@ extension Lowerer {
         return try emitDense(ctx, a: try input(ctx, 0), weights: wk, alpha: alpha, n: n, k: k, bias: bias, binary: binary, outOrder: nil)
     }
 
+    /// MatMul's constant B as a [K, N] matrix: 2-D, with leading axes of 1, or a 1-D [K] (N = 1); nil otherwise.
+    static func matMulWeights(_ shape: [Int]) -> (k: Int, n: Int)? {
+        if shape.count == 1 { return (shape[0], 1) }
+        guard shape.count >= 2, shape.dropLast(2).allSatisfy({ $0 == 1 }) else { return nil }
+        return (shape[shape.count - 2], shape[shape.count - 1])
+    }
+
     mutating func lowerMatMul(_ ctx: NodeContext) throws(ImportError) -> Lowered {
-        guard let b = try constant(ctx, 1, "B (the weights)"), b.shape.count == 2, let bv = b.floats else {
-            throw ctx.error("only an activation times a constant 2-D matrix is supported")
-        }
-        let (k, n) = (b.shape[0], b.shape[1])
-        let a = try input(ctx, 0)
         let aShape = shapeOf(ctx.node.input[0])
+        guard let b = try constant(ctx, 1, "B (the weights)"), let bv = b.floats, let (k, n) = Self.matMulWeights(b.shape),
+              aShape.count == 1 || b.shape.count <= aShape.count else {
+            throw ctx.error("only an activation times a constant matrix is supported (B \(shapeOf(ctx.node.input[1])) has batch axes the activation \(aShape) does not)")
+        }
+        let a = try input(ctx, 0)
         guard aShape.last == k else { throw ctx.error("A \(aShape) does not match B \(b.shape)") }
         var wk = [Float](repeating: 0, count: n * k)
         for o in 0..<n { for p in 0..<k { wk[o * k + p] = bv[p * n + o] } }
@@ -300,6 +307,8 @@ extension Lowerer {
         default: order = nil
         }
         if aShape.count == 1 { order = nil }
+        // A 1-D B drops A's last axis (innermost in memory, as the dense layer reads it); the rest keep their order.
+        if b.shape.count == 1 { order = order?.filter { $0 != aShape.count - 1 } }
         return try emitDense(ctx, a: a, weights: wk, alpha: 1, n: n, k: k, bias: nil, binary: binary, outOrder: order)
     }
 }

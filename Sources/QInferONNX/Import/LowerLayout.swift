@@ -4,28 +4,59 @@ import QInferModel
 extension Lowerer {
     mutating func lowerPool(_ ctx: NodeContext) throws(ImportError) -> Lowered {
         let x = try float(ctx, 0)
-        guard x.shape.count == 4, let spatial = x.channelsLastShape() else {
-            throw ctx.error("only 2-D pooling of a channels-last [1, C, H, W] activation is supported, input is \(x.shape)")
+        let isMax = ctx.opType == "MaxPool"
+        guard x.shape.count <= 4 else { throw ctx.error("\(x.shape.count - 2)-D pooling of \(x.shape): the engine pools 1-D and 2-D windows") }
+        guard x.shape.count == 3 || x.shape.count == 4, let spatial = x.channelsLastShape() else {
+            throw ctx.error("only 1-D and 2-D pooling of a channels-last [1, C, …] activation is supported, input is \(x.shape)")
         }
-        guard let kernel = try ctx.ints("kernel_shape"), kernel.count == 2 else { throw ctx.error("kernel_shape must have two entries") }
-        let g = try WindowGeometry(ctx, input: [x.shape[2], x.shape[3]], kernel: kernel, ceilMode: try ctx.int("ceil_mode", default: 0) != 0)
-        guard kernel[0] == kernel[1], g.strides[0] == g.strides[1], g.dilations == [1, 1] else {
-            throw ctx.error("kernel \(kernel), strides \(g.strides), dilations \(g.dilations): the engine pools square windows with one stride")
+        let is1D = x.shape.count == 3
+        guard let kernel = try ctx.ints("kernel_shape"), kernel.count == x.shape.count - 2 else {
+            throw ctx.error("kernel_shape must have \(x.shape.count - 2) entries")
         }
-        let pad = Padding2D(top: g.padBegin[0], left: g.padBegin[1], bottom: g.padEnd[0], right: g.padEnd[1])
-        // The engine computes floor-mode sizes; ceil_mode is fine when it gives the same size.
-        let floorH = (x.shape[2] + pad.top + pad.bottom - kernel[0]) / g.strides[0] + 1
-        let floorW = (x.shape[3] + pad.left + pad.right - kernel[1]) / g.strides[1] + 1
-        guard g.output == [floorH, floorW] else { throw ctx.error("ceil_mode changes the output size here; not supported") }
-        let pool = Pool2D(kernel: kernel[0], stride: g.strides[0], pad: pad,
-                          countIncludePad: try ctx.int("count_include_pad", default: 0) != 0)
-        let v = try view(x, spatial)
-        let out = ctx.node.output[0], name = ir.fresh(out)
-        ir.add(ctx.displayName, inputs: [v.ir], output: name, op: ctx.opType == "MaxPool" ? .maxPool2d(pool) : .avgPool2d(pool))
-        record(ctx, "\(ctx.opType == "MaxPool" ? "max" : "avg")_pool2d \(kernel[0])×\(kernel[0])/\(g.strides[0])", binary: false)
-        let outShape = shapeOf(out)
-        return .runtime(RuntimeValue(onnx: out, ir: name, irShape: [outShape[2], outShape[3], outShape[1]], shape: outShape,
-                                     order: Self.channelsLastOrder(rank: 4), nonNegative: x.nonNegative))
+        let g = try WindowGeometry(ctx, input: Array(x.shape[2...]), kernel: kernel, ceilMode: try ctx.int("ceil_mode", default: 0) != 0)
+        guard g.dilations.allSatisfy({ $0 == 1 }) else { throw ctx.error("dilations \(g.dilations): the engine pools undilated windows") }
+        let countIncludePad = try ctx.int("count_include_pad", default: 0) != 0
+        let out = ctx.node.output[0], outShape = shapeOf(out)
+        let c = x.shape[1]
+        // A window over the whole of every spatial axis without padding is a global pool.
+        if g.output.allSatisfy({ $0 == 1 }), kernel == g.input, g.padBegin.allSatisfy({ $0 == 0 }), g.padEnd.allSatisfy({ $0 == 0 }) {
+            return emitPointPool(ctx, try view(x, [x.count / c, c]), channels: c, max: isMax)
+        }
+        var pad: Padding2D
+        if is1D {
+            // A k-window over L is a k×k window over [L, 1] whose columns past the first are padding: padding never
+            // wins a max and is not counted in an average over the pixels inside. (The engine pays k× the work.)
+            guard isMax || !countIncludePad else {
+                throw ctx.error("1-D average pooling with count_include_pad=1: the engine's square window would divide by \(kernel[0])×\(kernel[0])")
+            }
+            pad = Padding2D(top: g.padBegin[0], left: 0, bottom: g.padEnd[0], right: kernel[0] - 1)
+        } else {
+            guard kernel[0] == kernel[1], g.strides[0] == g.strides[1] else {
+                throw ctx.error("kernel \(kernel), strides \(g.strides): the engine pools square windows with one stride")
+            }
+            pad = Padding2D(top: g.padBegin[0], left: g.padBegin[1], bottom: g.padEnd[0], right: g.padEnd[1])
+        }
+        // The engine computes floor-mode sizes. Where ceil_mode adds a last window, more end padding gives floor mode
+        // that window too: exact for max pooling (padding never wins) and for averages over the pixels inside.
+        let extraH = (g.output[0] - 1) * g.strides[0] + kernel[0] - (x.shape[2] + pad.top + pad.bottom)
+        let extraW = is1D ? 0 : (g.output[1] - 1) * g.strides[1] + kernel[1] - (x.shape[3] + pad.left + pad.right)
+        if extraH > 0 || extraW > 0 {
+            guard isMax || !countIncludePad else {
+                throw ctx.error("ceil_mode adds a window past the padding; with count_include_pad=1 its divisor is not one the engine uses")
+            }
+            pad.bottom += max(extraH, 0)
+            pad.right += max(extraW, 0)
+        }
+        guard max(pad.top, pad.left, pad.bottom, pad.right) < kernel[0] else {
+            throw ctx.error("padding \(pad) (ceil_mode included) is not smaller than the kernel \(kernel[0]); the engine pools with less")
+        }
+        let pool = Pool2D(kernel: kernel[0], stride: g.strides[0], pad: pad, countIncludePad: countIncludePad)
+        let v = try view(x, is1D ? [spatial[0], 1, c] : spatial)
+        let name = ir.fresh(out)
+        ir.add(ctx.displayName, inputs: [v.ir], output: name, op: isMax ? .maxPool2d(pool) : .avgPool2d(pool))
+        record(ctx, "\(isMax ? "max" : "avg")_pool2d \(kernel[0])×\(kernel[0])/\(g.strides[0])\(is1D ? " (1-D)" : "")", binary: false)
+        return .runtime(RuntimeValue(onnx: out, ir: name, irShape: is1D ? [outShape[2], 1, c] : [outShape[2], outShape[3], c], shape: outShape,
+                                     order: Self.channelsLastOrder(rank: outShape.count), nonNegative: x.nonNegative))
     }
 
     mutating func lowerGlobalAveragePool(_ ctx: NodeContext) throws(ImportError) -> Lowered {
@@ -121,6 +152,43 @@ extension Lowerer {
         default:
             return .runtime(try moved(try float(ctx, 0)))
         }
+    }
+
+    /// Concat of activations: the engine joins values along one axis of their common memory layout. Constants
+    /// cannot take part (the engine's values are all computed).
+    mutating func lowerConcat(_ ctx: NodeContext) throws(ImportError) -> Lowered {
+        let out = ctx.node.output[0], outShape = shapeOf(out)
+        let axis = try ShapeOps.normalizeAxis(ctx, try ctx.int("axis"), rank: outShape.count)
+        var parts: [RuntimeValue] = []
+        for i in ctx.node.input.indices {
+            if case .constant = try input(ctx, i) {
+                throw ctx.error("input \(i) is a constant; the engine's concat joins computed activations only")
+            }
+            parts.append(try float(ctx, i))
+        }
+        guard parts.count <= 64 else { throw ctx.error("joins \(parts.count) values; the engine joins up to 64") }
+        if parts.count == 1 {
+            var v = parts[0]
+            v.onnx = out
+            return .runtime(v)
+        }
+        guard parts.allSatisfy({ $0.flatIndex == nil }) else {
+            throw ctx.error("an input was reordered by a Flatten/Reshape; the engine joins values along one axis of their memory layout")
+        }
+        // The first input's memory order, which every input must share on its axes longer than 1.
+        let order = parts[0].order
+        for (i, v) in parts.enumerated() where v.nonUnitOrder != order.filter({ v.shape[$0] != 1 }) {
+            throw ctx.error("input \(i) is laid out in memory differently from input 0")
+        }
+        // The IR shape: memory order without the axes that are 1 everywhere (the concat axis always stays).
+        let keep = order.filter { a in a == axis || parts.contains { $0.shape[a] != 1 } }
+        var inputs: [String] = []
+        for v in parts { inputs.append(try view(v, keep.map { v.shape[$0] }).ir) }
+        let name = ir.fresh(out)
+        ir.add(ctx.displayName, inputs: inputs, output: name, op: .concat(Concat(axis: keep.firstIndex(of: axis)!, inputs: parts.count)))
+        record(ctx, "concat of \(parts.count)", binary: false)
+        return .runtime(RuntimeValue(onnx: out, ir: name, irShape: keep.map { outShape[$0] }, shape: outShape, order: order,
+                                     nonNegative: parts.allSatisfy(\.nonNegative)))
     }
 
     /// Pad of an activation: held until a Conv (FP32 zero padding, or a binary Conv's zero/one padding) absorbs it.

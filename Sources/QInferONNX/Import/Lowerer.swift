@@ -40,6 +40,8 @@ struct Lowerer {
     var owner: [String: String] = [:]
     var inputLayout: TensorLayout!
     var outputLayout: TensorLayout!
+    /// Lay an [1, C, spatial…] graph input out channels-last (what Conv and pooling need); otherwise row-major.
+    let channelsLastInput: Bool
 
     init(interpreter: ONNXInterpreter, options: ImportOptions) throws(ImportError) {
         self.file = interpreter.file
@@ -50,6 +52,17 @@ struct Lowerer {
         for ctx in interpreter.contexts { for name in ctx.node.input where !name.isEmpty { uses[name, default: []].append(ctx.index) } }
         uses[interpreter.outputName, default: []].append(-1)
         consumers = uses
+        channelsLastInput = true
+    }
+
+    /// A fresh lowering of the same graph with the graph input laid out row-major.
+    init(rowMajorInputFrom other: Lowerer) {
+        file = other.file
+        interpreter = other.interpreter
+        options = other.options
+        known = other.known
+        consumers = other.consumers
+        channelsLastInput = false
     }
 
     var contexts: [NodeContext] { interpreter.contexts }
@@ -60,7 +73,7 @@ struct Lowerer {
         let name = interpreter.inputName, shape = interpreter.inputShape
         ir.reserve(name)
         var input = RuntimeValue.rowMajor(onnx: name, ir: name, shape: shape)
-        if shape.count >= 3, shape[0] == 1 {
+        if shape.count >= 3, shape[0] == 1, channelsLastInput {
             let pointsMajor = shape.count == 3 && shape[2] == 3 && shape[1] != 3
             if !pointsMajor {
                 input.order = [0] + Array(2..<shape.count) + [1]
@@ -83,6 +96,9 @@ struct Lowerer {
             ir.reserve(out)
         }
         if case .sign(let s)? = lowered[interpreter.outputName] { lowered[interpreter.outputName] = .runtime(try floatSign(contexts.last!, s)) }
+        if case .padded? = lowered[interpreter.outputName], let pad = contexts.last(where: { $0.node.output[0] == interpreter.outputName }) {
+            throw pad.error("the padded activation is the graph output; the engine pads only inside a Conv (or a binary Conv after a Sign)")
+        }
         guard case .runtime(var result)? = lowered[interpreter.outputName] else {
             throw .graph("graph output '\(interpreter.outputName)' is not a runtime value the engine computes")
         }
@@ -92,7 +108,9 @@ struct Lowerer {
         result = try view(result, [result.count])
         outputLayout = TensorLayout(result)
         if result.ir != interpreter.outputName {
-            // The output keeps its ONNX name so tools that look for it find it.
+            // The output keeps its ONNX name so tools that look for it find it; a layer that wrote a value of that
+            // name (the output's own node, before the view above) gets another one.
+            if ir.produces(interpreter.outputName) { ir.renameValue(interpreter.outputName, to: ir.fresh("\(interpreter.outputName).value")) }
             ir.add("output", inputs: [result.ir], output: interpreter.outputName, op: .reshape(Reshape(shape: [result.count])))
         }
         if options.strict, let first = unmatched.first {
@@ -176,6 +194,7 @@ struct Lowerer {
         case "Flatten", "Reshape", "Squeeze", "Unsqueeze": return try lowerReshape(ctx)
         case "Transpose": return try lowerTranspose(ctx)
         case "Pad": return try lowerPad(ctx)
+        case "Concat": return try lowerConcat(ctx)
         default:
             throw ctx.error("is not supported on activations computed at run time (only while folding constants)")
         }

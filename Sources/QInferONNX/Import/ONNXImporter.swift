@@ -61,7 +61,16 @@ public enum ONNXImporter {
     public static func importModel(_ file: ONNXModelFile, options: ImportOptions = ImportOptions()) throws(ImportError) -> ImportedModel {
         let interpreter = try ONNXInterpreter(file: file)
         var lowerer = try Lowerer(interpreter: interpreter, options: options)
-        try lowerer.run()
+        do {
+            try lowerer.run()
+        } catch {
+            // The input went channels-last, which a graph without Conv or pooling may not want (a Reduce or MatMul
+            // over its last axis): such a graph gets a second chance with the input row-major.
+            guard let layout = lowerer.inputLayout, layout.flatIndex == nil, layout.order != layout.order.sorted() else { throw error }
+            var retry = Lowerer(rowMajorInputFrom: lowerer)
+            guard (try? retry.run()) != nil else { throw error }
+            lowerer = retry
+        }
         let (nodes, tensors) = lowerer.ir.finish()
         var props: [String: String] = [:]
         for p in file.model.metadataProps { props[p.key] = p.value }

@@ -60,37 +60,57 @@ enum NetworkOps {
         let isMax = ctx.opType == "MaxPool"
         try ctx.allowOnly(isMax ? ["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]
                                 : ["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"])
-        guard x.shape.count == 3 || x.shape.count == 4 else { throw ctx.error("input \(x.shape) must be rank 3 or 4") }
+        guard (3...5).contains(x.shape.count) else { throw ctx.error("input \(x.shape) must be rank 3, 4 or 5") }
         guard let kernel = try ctx.ints("kernel_shape") else { throw ctx.error("attribute 'kernel_shape' is required") }
         if ctx.node.output.count > 1 && !ctx.node.output[1].isEmpty { throw ctx.error("the Indices output is not supported") }
         let g = try WindowGeometry(ctx, input: Array(x.shape[2...]), kernel: kernel, ceilMode: try ctx.int("ceil_mode", default: 0) != 0)
         let outShape = Array(x.shape[..<2]) + g.output
         guard let v = x.floats else { return .shapeOnly(outShape) }
         let includePad = try ctx.int("count_include_pad", default: 0) != 0
-        let s = g.as2D
-        let planes = x.shape[0] * x.shape[1]
-        let hEnd = s.h + (g.input.count == 2 ? g.padEnd[0] : 0), wEnd = s.w + g.padEnd[g.padEnd.count - 1]
+        let r = g.input.count
+        let inStrides = NDArray.strides(g.input)
+        let size = g.input.reduce(1, *), outSize = g.output.reduce(1, *)
+        let taps = coordinates(g.kernel), positions = coordinates(g.output)
         var out = [Float](repeating: 0, count: outShape.reduce(1, *))
-        for p in 0..<planes {
-            for oy in 0..<s.oh {
-                for ox in 0..<s.ow {
-                    var best = -Float.infinity, sum: Float = 0, inside = 0, padded = 0
-                    for ky in 0..<s.kh {
-                        let iy = oy * s.sh + ky * s.dh - s.pt
-                        for kx in 0..<s.kw {
-                            let ix = ox * s.sw + kx * s.dw - s.pl
-                            // count_include_pad counts the explicit pads, not the extra ceil_mode overhang.
-                            if iy < hEnd && ix < wEnd { padded += 1 }
-                            guard iy >= 0 && iy < s.h && ix >= 0 && ix < s.w else { continue }
-                            let val = v[(p * s.h + iy) * s.w + ix]
-                            best = max(best, val); sum += val; inside += 1
-                        }
+        for p in 0..<(x.shape[0] * x.shape[1]) {
+            for (o, oc) in positions.enumerated() {
+                var best = -Float.infinity, sum: Float = 0, inside = 0, padded = 0
+                for tap in taps {
+                    var index = 0, isInside = true, isPadded = true
+                    for d in 0..<r {
+                        let i = oc[d] * g.strides[d] + tap[d] * g.dilations[d] - g.padBegin[d]
+                        if i < 0 || i >= g.input[d] { isInside = false }
+                        // count_include_pad counts the explicit pads, not the extra ceil_mode overhang.
+                        if i >= g.input[d] + g.padEnd[d] { isPadded = false }
+                        index += i * inStrides[d]
                     }
-                    out[(p * s.oh + oy) * s.ow + ox] = isMax ? best : sum / Float(includePad ? padded : max(inside, 1))
+                    if isPadded { padded += 1 }
+                    guard isInside else { continue }
+                    let val = v[p * size + index]
+                    best = max(best, val); sum += val; inside += 1
                 }
+                out[p * outSize + o] = isMax ? best : sum / Float(includePad ? padded : max(inside, 1))
             }
         }
         return NDArray(shape: outShape, floats: out)
+    }
+
+    /// Every coordinate of `shape`, row-major.
+    static func coordinates(_ shape: [Int]) -> [[Int]] {
+        var out: [[Int]] = []
+        out.reserveCapacity(shape.reduce(1, *))
+        var coord = [Int](repeating: 0, count: shape.count)
+        for _ in 0..<shape.reduce(1, *) {
+            out.append(coord)
+            var d = shape.count - 1
+            while d >= 0 {
+                coord[d] += 1
+                if coord[d] < shape[d] { break }
+                coord[d] = 0
+                d -= 1
+            }
+        }
+        return out
     }
 
     static func globalAveragePool(_ ctx: NodeContext, _ x: NDArray) throws(ImportError) -> NDArray {

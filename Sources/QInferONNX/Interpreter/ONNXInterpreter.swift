@@ -29,12 +29,18 @@ public struct ONNXInterpreter {
         }
         let input = runtime[0]
         guard case .tensorType(let tt)? = input.type.value else { throw .tensor(name: input.name, message: "the graph input is not a tensor") }
-        guard tt.elemType == 1 else { throw .tensor(name: input.name, message: "the graph input has data type \(tt.elemType); float32 is required") }
+        guard tt.elemType == 1 else {
+            throw .tensor(name: input.name, message: "the graph input has data type \(ONNXElementType.onnxName(of: tt.elemType)); FLOAT (1) is required")
+        }
         guard tt.hasShape else { throw .tensor(name: input.name, message: "the graph input has no shape") }
         var shape: [Int] = []
         for (i, d) in tt.shape.dim.enumerated() {
             if case .dimValue(let v)? = d.value, v > 0, v <= Int64(1 << 24) {
                 shape.append(i == 0 && v != 1 ? batch : Int(v))
+            } else if case .dimValue(let v)? = d.value, v == 0 {
+                throw .tensor(name: input.name, message: "axis \(i) of the graph input has size 0; empty tensors are not supported")
+            } else if case .dimValue(let v)? = d.value, v > 0 {
+                throw .tensor(name: input.name, message: "axis \(i) of the graph input has size \(v), more than \(1 << 24)")
             } else if i == 0 {
                 shape.append(batch) // a symbolic or missing batch axis runs one sample at a time
             } else {

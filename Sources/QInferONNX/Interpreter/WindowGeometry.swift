@@ -1,4 +1,4 @@
-/// Geometry of a Conv or pooling window over the spatial axes (1-D or 2-D), resolved from ONNX attributes.
+/// Geometry of a Conv or pooling window over the spatial axes (1-D to 3-D), resolved from ONNX attributes.
 struct WindowGeometry: Equatable {
     var input: [Int]
     var kernel: [Int]
@@ -10,7 +10,7 @@ struct WindowGeometry: Equatable {
 
     init(_ ctx: NodeContext, input: [Int], kernel: [Int], ceilMode: Bool = false) throws(ImportError) {
         let r = input.count
-        guard r == 1 || r == 2 else { throw ctx.error("\(r)-D windows are not supported (1-D and 2-D are)") }
+        guard (1...3).contains(r) else { throw ctx.error("\(r)-D windows are not supported (1-D to 3-D are)") }
         if let ks = try ctx.ints("kernel_shape"), ks != kernel {
             throw ctx.error("kernel_shape \(ks) does not match the weights' \(kernel)")
         }
@@ -50,7 +50,7 @@ struct WindowGeometry: Equatable {
         self.padBegin = begin; self.padEnd = end; self.output = output
     }
 
-    /// The same geometry with 1-D windows seen as 2-D ones of height 1.
+    /// The same geometry with 1-D windows seen as 2-D ones of height 1 (1-D and 2-D windows only).
     var as2D: (h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int, pt: Int, pl: Int, oh: Int, ow: Int) {
         if input.count == 2 {
             return (input[0], input[1], kernel[0], kernel[1], strides[0], strides[1], dilations[0], dilations[1],
