@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "qinfer", targets: ["qinfer"]),
+        .executable(name: "qinferd", targets: ["qinferd"]),
         .library(name: "QInferKernels", targets: ["QInferKernels"]),
         // Used by tools/fuzz, a separate package so the main build never links libFuzzer.
         .library(name: "QInferModel", targets: ["QInferModel"]),
@@ -17,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Hot loops only: bit-packing, binary GEMM/conv, output transforms. One file per family and ISA.
@@ -69,6 +73,19 @@ let package = Package(
                     dependencies: ["QInferONNX", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferKernels",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     exclude: ["Fixtures"]),
+        // The socket API's wire types, paths and error codes, shared by the daemon and the CLI (knows no engine).
+        .target(name: "QInferProtocol"),
+        // The daemon's parts as a library: model store, scheduler, statistics, HTTP over the Unix socket.
+        .target(name: "QInferDaemon", dependencies: [
+            "QInferEngine", "QInferModel", "QInferInputFormats", "QInferKernels", "QInferProtocol",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .executableTarget(name: "qinferd", dependencies: [
+            "QInferDaemon", "QInferProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+        ]),
         // Test-only C: heap statistics for the "loading allocates little" and "no allocation per inference" tests.
         .target(name: "CHeapStats", path: "Tests/CHeapStats"),
     ]

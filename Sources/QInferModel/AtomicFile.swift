@@ -9,7 +9,10 @@ import Darwin
 /// Writes a file so that readers see either the old file or the complete new one: a temporary file in the same
 /// directory, fsync, rename over the target, fsync of the directory. Nothing half-written is ever left behind.
 public enum AtomicFile {
-    public static func install(_ bytes: [UInt8], at path: String, mode: mode_t = 0o644) throws(ModelError) {
+    /// - Parameter validate: called with the synced temporary file before it replaces `path`; throwing from it
+    ///   removes the temporary file and leaves `path` as it was (the model store checks a .qpack this way).
+    public static func install(_ bytes: [UInt8], at path: String, mode: mode_t = 0o644,
+                               validate: (String) throws(ModelError) -> Void = { _ throws(ModelError) in }) throws(ModelError) {
         let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let name = path.split(separator: "/").last.map(String.init) ?? path
         var template = Array("\(dir.isEmpty ? "/" : dir)/.\(name).XXXXXX".utf8CString)
@@ -37,6 +40,7 @@ public enum AtomicFile {
             throw ModelError("cannot sync \(tmp): \(e)")
         }
         close(fd)
+        try validate(tmp)
         guard rename(tmp, path) == 0 else { throw ModelError("cannot rename \(tmp) to \(path): \(errnoText())") }
         ok = true
         let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

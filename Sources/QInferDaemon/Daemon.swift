@@ -1,0 +1,134 @@
+import Foundation
+import Logging
+import QInferEngine
+import QInferInputFormats
+import QInferModel
+import QInferProtocol
+import Synchronization
+
+/// The daemon's state shared by all connections: config, model store, scheduler, statistics and event stream.
+public final class Daemon: Sendable {
+    public let store: ModelStore
+    public let scheduler: Scheduler
+    public let stats = RequestStats()
+    public let events = EventHub()
+    public let logger: Logger
+    private let settings: Mutex<DaemonConfig>
+    private let started = ContinuousClock.now
+    private let isReady = Atomic<Bool>(false)
+    public static let version = "0.4.0"
+
+    public init(config: DaemonConfig, logger: Logger) throws(APIFailure) {
+        self.logger = logger
+        settings = Mutex(config)
+        store = try ModelStore(root: config.stateDirectory, embeddedDirectories: config.embeddedModelDirectories, logger: logger)
+        scheduler = Scheduler(workers: config.workers, capacity: config.queueCapacity)
+    }
+
+    public var config: DaemonConfig {
+        get { settings.withLock { $0 } }
+    }
+
+    /// Applies a reloaded configuration: limits, deadline, admin group. Worker count and state directory take a restart.
+    public func reload(_ next: DaemonConfig) {
+        settings.withLock { c in
+            let keep = (c.workers, c.stateDirectory, c.queueCapacity)
+            c = next
+            (c.workers, c.stateDirectory, c.queueCapacity) = keep
+        }
+        logger.info("configuration reloaded")
+    }
+
+    /// Reads the configuration again (set by the executable: from its config file and flags).
+    private let configSource = Mutex<(@Sendable () throws -> DaemonConfig)?>(nil)
+
+    public func setConfigSource(_ source: @escaping @Sendable () throws -> DaemonConfig) { configSource.withLock { $0 = source } }
+
+    /// SIGHUP, ExecReload and POST /v1/reload end here.
+    public func reloadFromDisk() throws {
+        guard let source = configSource.withLock({ $0 }) else { return }
+        do { reload(try source()) } catch {
+            logger.error("reload failed, keeping the running configuration: \(error)")
+            throw APIFailure(.badRequest, "reload failed, keeping the running configuration: \(error)")
+        }
+    }
+
+    public var ready: Bool {
+        get { isReady.load(ordering: .acquiring) }
+    }
+    public func markReady() { isReady.store(true, ordering: .releasing) }
+
+    public func health() -> Health {
+        Health(live: true, ready: ready, models: store.modelCount, uptimeSeconds: Self.seconds(.now - started), version: Self.version)
+    }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    static func micros(_ d: Duration) -> Int { Int(d.components.seconds) * 1_000_000 + Int(d.components.attoseconds / 1_000_000_000_000) }
+
+    /// Decodes, queues and runs one inference; `completion` is called once, on a worker thread or right away.
+    public func infer(model name: String, body: [UInt8], contentType: String?, formatHeader: String?, shapeHeader: String?,
+                      topK: Int?, includeOutputs: Bool, completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {
+        let arrived = ContinuousClock.now
+        guard let serving = store.active(name) else {
+            completion(.failure(APIFailure(.modelNotFound, "no model named '\(name)' (GET /v1/models lists them)")))
+            return
+        }
+        let cfg = config
+        let k = min(max(topK ?? cfg.defaultTopK, 1), max(serving.model.metadata.labels.count, 1))
+        let prepared: [Float]
+        let prepStart = ContinuousClock.now
+        do {
+            let decoded = try InferenceInput.decode(body: body, contentType: contentType, formatHeader: formatHeader,
+                                                    shapeHeader: shapeHeader, metadata: serving.model.metadata)
+            prepared = try serving.preparer.prepare(decoded)
+        } catch let failure as APIFailure {
+            stats.recordError(model: name)
+            completion(.failure(failure))
+            return
+        } catch {
+            stats.recordError(model: name)
+            completion(.failure(APIFailure(.badInput, "\(error)")))
+            return
+        }
+        let prepMicros = Self.micros(.now - prepStart)
+        let deadline = Duration.milliseconds(cfg.deadlineMillis)
+        let accepted = scheduler.submit { [self] waited in
+            guard waited < deadline else {
+                stats.recordError(model: name)
+                completion(.failure(APIFailure(.deadlineExceeded, "waited \(Self.micros(waited) / 1000) ms in the queue, past the \(cfg.deadlineMillis) ms deadline")))
+                return
+            }
+            let computeStart = ContinuousClock.now
+            let scores: [Float]
+            do { scores = try serving.withEngine { try $0.run(prepared) } } catch {
+                stats.recordError(model: name)
+                completion(.failure(APIFailure(.badInput, "\(error)")))
+                return
+            }
+            let computeMicros = Self.micros(.now - computeStart)
+            let labels = serving.model.metadata.labels
+            let top = QInferEngine.topK(scores, k: k).map {
+                Prediction(index: $0.index, label: $0.index < labels.count ? labels[$0.index] : "\($0.index)", score: $0.score)
+            }
+            let total = Self.micros(.now - arrived)
+            let response = InferResponse(model: name, version: serving.version, top: top, outputs: includeOutputs ? scores : nil,
+                                         telemetry: Telemetry(queueMicros: Self.micros(waited), preprocessMicros: prepMicros,
+                                                              computeMicros: computeMicros, totalMicros: total))
+            stats.recordSuccess(model: name, totalMicros: total, computeMicros: computeMicros)
+            if events.count > 0, let line = try? JSONCoder.encode(response) { events.publish([UInt8](line)) }
+            completion(.success(response))
+        }
+        if !accepted {
+            stats.recordRejected()
+            completion(.failure(APIFailure(.overloaded, "the queue is full (\(scheduler.capacity) requests waiting); retry shortly")))
+        }
+    }
+}
+
+enum JSONCoder {
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return try e.encode(value)
+    }
+}

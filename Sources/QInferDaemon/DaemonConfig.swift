@@ -1,0 +1,16 @@
+/// Settings of a running daemon. Limits protect a board with 1–8 GB from a client that sends too much.
+public struct DaemonConfig: Sendable, Equatable {
+    public var stateDirectory = "/var/lib/qinferd"
+    /// Searched for .qpack files served when the store is empty (the embedded default).
+    public var embeddedModelDirectories = ["/usr/share/qinferd/models"]
+    public var workers = 2
+    public var queueCapacity = 64
+    public var maxBodyBytes = 64 << 20
+    public var maxConnections = 256
+    public var deadlineMillis = 10_000
+    /// Peers in this group (besides root and the daemon's own user) may upload, activate, delete and reload.
+    public var adminGroup: String? = "qinferd-admin"
+    public var defaultTopK = 5
+
+    public init() {}
+}

@@ -1,0 +1,55 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The HTTP/1.1 server on a listening Unix socket (from socket activation or bound by qinferd itself).
+public final class HTTPServer: Sendable {
+    public let channel: Channel
+    let group: MultiThreadedEventLoopGroup
+    private let connections = ManagedAtomic()
+
+    /// Serves `daemon` on an already bound and listening socket descriptor.
+    public init(daemon: Daemon, listeningSocket fd: CInt, eventLoopThreads: Int = 1) throws {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoopThreads)
+        let counter = connections
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelInitializer { channel in
+                let count = counter.increment()
+                channel.closeFuture.whenComplete { _ in counter.decrement() }
+                let over = count > daemon.config.maxConnections
+                return Self.peer(of: channel).flatMap { peer in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
+                        try channel.pipeline.syncOperations.addHandler(HTTPHandler(daemon: daemon, peer: peer, overLimit: over))
+                    }
+                }
+            }
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: false)
+        channel = try bootstrap.withBoundSocket(fd).wait()
+    }
+
+    /// SO_PEERCRED of a connected Unix socket; nil when the platform does not say.
+    static func peer(of channel: Channel) -> EventLoopFuture<PeerCredentials?> {
+        guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
+        let f: EventLoopFuture<ucred> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        return f.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }.recover { _ in nil }
+    }
+
+    public var activeConnections: Int { connections.value }
+
+    /// Stops accepting connections; open ones finish their current request.
+    public func close() throws {
+        try channel.close().wait()
+        try group.syncShutdownGracefully()
+    }
+}
+
+/// A connection counter shared with the child channel initializer.
+final class ManagedAtomic: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var count = 0
+    func increment() -> Int { lock.withLock { count += 1; return count } }
+    func decrement() { lock.withLock { count -= 1 } }
+    var value: Int { lock.withLock { count } }
+}

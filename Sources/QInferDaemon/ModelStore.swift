@@ -1,0 +1,264 @@
+import Foundation
+import Logging
+import QInferKernels
+import QInferModel
+import QInferProtocol
+import Synchronization
+
+/// The model store: `<root>/models/<name>/<version>.qpack` plus `state.json` (active and previous versions).
+/// Installing writes a temporary file in the model's directory, syncs it, validates format and checksum, renames it
+/// into place and syncs the directory, so a crash at any point leaves either the old store or the new one.
+/// Corrupt files found at start are moved to `<root>/quarantine` with a log line. When the store holds no model,
+/// the shipped models (the embedded default) are served read-only.
+public final class ModelStore: Sendable {
+    public let root: String
+    let modelsDir: String, quarantineDir: String, statePath: String
+    private let isa: qk_isa?
+    private let logger: Logger
+
+    private struct Table {
+        var versions: [String: [String: ServingModel]] = [:]
+        var state = StoreState()
+        var embedded: [String: ServingModel] = [:]
+    }
+    private let table = Mutex(Table())
+    /// Writers (install, activate, delete) run one at a time; readers only take `table` briefly.
+    private let writer = Mutex(())
+
+    public init(root: String, embeddedDirectories: [String], isa: qk_isa? = nil, logger: Logger) throws(APIFailure) {
+        self.root = root
+        modelsDir = "\(root)/models"
+        quarantineDir = "\(root)/quarantine"
+        statePath = "\(root)/state.json"
+        self.isa = isa
+        self.logger = logger
+        for dir in [root, modelsDir, quarantineDir] {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw APIFailure(.internalError, "cannot create \(dir): \(error.localizedDescription)")
+            }
+        }
+        var loaded = Table()
+        let (state, stateProblem) = StoreState.load(from: statePath)
+        if let stateProblem { logger.error("\(stateProblem)") }
+        loaded.state = state
+        for name in Self.entries(modelsDir) where APIPaths.isValidName(name) {
+            let dir = "\(modelsDir)/\(name)"
+            for file in Self.entries(dir) {
+                let path = "\(dir)/\(file)"
+                if file.hasPrefix(".") {
+                    // A temporary file from an upload that never finished (crash, kill -9): never valid.
+                    unlink(path)
+                    logger.warning("removed unfinished upload \(path)")
+                    continue
+                }
+                guard file.hasSuffix(".qpack") else { continue }
+                let version = String(file.dropLast(6))
+                do {
+                    loaded.versions[name, default: [:]][version] = try ServingModel(name: name, version: version, path: path,
+                                                                                     source: "store", isa: isa)
+                } catch {
+                    quarantine(path, name: name, version: version, reason: error.message)
+                }
+            }
+        }
+        // Active versions that did not survive (quarantined, deleted by hand) fall back to the previous or newest one.
+        for (name, versions) in loaded.versions {
+            var entry = loaded.state.models[name] ?? StoreState.Entry()
+            if entry.active.map({ versions[$0] == nil }) ?? true {
+                let fallback = entry.previous.flatMap { versions[$0] != nil ? $0 : nil } ?? versions.keys.sorted().last
+                if let missing = entry.active { logger.error("model \(name): active version \(missing) is gone; serving \(fallback ?? "nothing")") }
+                entry.active = fallback
+            }
+            loaded.state.models[name] = entry
+        }
+        loaded.state.models = loaded.state.models.filter { loaded.versions[$0.key] != nil }
+        if loaded.versions.isEmpty {
+            for dir in embeddedDirectories {
+                for path in Self.qpacks(under: dir) {
+                    do {
+                        let probe = try PackedModel(path: path)
+                        let name = probe.metadata.name, version = probe.metadata.version
+                        guard APIPaths.isValidName(name), APIPaths.isValidName(version), loaded.embedded[name] == nil else { continue }
+                        loaded.embedded[name] = try ServingModel(name: name, version: version, path: path, source: "embedded", isa: isa)
+                        logger.info("serving embedded model \(name) v\(version) from \(path)")
+                    } catch {
+                        logger.error("embedded model \(path) does not load: \(error.message)")
+                    }
+                }
+            }
+        }
+        table.withLock { $0 = loaded }
+    }
+
+    private func quarantine(_ path: String, name: String, version: String, reason: String) {
+        let stamp = Int(Date().timeIntervalSince1970)
+        let target = "\(quarantineDir)/\(name)-\(version)-\(stamp).qpack"
+        if rename(path, target) == 0 {
+            logger.error("quarantined \(path) → \(target): \(reason)")
+        } else {
+            logger.error("corrupt model \(path) (\(reason)) could not be moved to quarantine: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    static func entries(_ dir: String) -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() }
+
+    static func qpacks(under dir: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
+        var out: [String] = []
+        while let item = walker.nextObject() as? String where out.count < 256 {
+            if item.hasSuffix(".qpack") { out.append("\(dir)/\(item)") }
+        }
+        return out.sorted()
+    }
+
+    // MARK: reading
+
+    /// The version that serves requests for `name` now.
+    public func active(_ name: String) -> ServingModel? {
+        table.withLock { t in
+            if let v = t.state.models[name]?.active, let m = t.versions[name]?[v] { return m }
+            return t.versions.isEmpty ? t.embedded[name] : nil
+        }
+    }
+
+    public var modelCount: Int { table.withLock { $0.versions.isEmpty ? $0.embedded.count : $0.versions.count } }
+
+    public func list() -> [ModelInfo] {
+        table.withLock { t in
+            if t.versions.isEmpty {
+                return t.embedded.keys.sorted().map { n in
+                    ModelInfo(name: n, activeVersion: t.embedded[n]!.version, previousVersion: nil, versions: [Self.info(t.embedded[n]!, active: true)])
+                }
+            }
+            return t.versions.keys.sorted().map { n in
+                let entry = t.state.models[n]
+                return ModelInfo(name: n, activeVersion: entry?.active, previousVersion: entry?.previous,
+                                 versions: t.versions[n]!.keys.sorted().map { Self.info(t.versions[n]![$0]!, active: $0 == entry?.active) })
+            }
+        }
+    }
+
+    public func info(_ name: String) throws(APIFailure) -> ModelInfo {
+        guard let m = list().first(where: { $0.name == name }) else { throw APIFailure(.modelNotFound, "no model named '\(name)'") }
+        return m
+    }
+
+    static func info(_ m: ServingModel, active: Bool) -> ModelVersionInfo {
+        ModelVersionInfo(version: m.version, sha256: m.model.sha256, bytes: m.model.fileSize, task: m.model.metadata.task.rawValue,
+                         labels: m.model.metadata.labels.count, inputShape: m.model.metadata.input.shape, active: active, source: m.source)
+    }
+
+    // MARK: writing
+
+    /// Validates and installs an uploaded .qpack as `name`/`version` (default: the file's metadata version).
+    /// Activates it when asked, or when the model had no active version.
+    public func install(name: String, version: String?, bytes: [UInt8], activate: Bool?) throws(APIFailure) -> ModelVersionInfo {
+        guard APIPaths.isValidName(name) else { throw APIFailure(.badRequest, "model name '\(name)' is not valid (1–64 of A–Z a–z 0–9 . _ -)") }
+        return try writer.withLock { _ throws(APIFailure) -> ModelVersionInfo in
+            let dir = "\(modelsDir)/\(name)"
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw APIFailure(.internalError, "cannot create \(dir): \(error.localizedDescription)")
+            }
+            // The version comes from the file when not given; read it from the bytes before anything touches disk.
+            let fileVersion: String
+            do {
+                let probe = try bytes.withUnsafeBytes { (b) throws(ModelError) in try PackedModel(bytes: b, owner: nil).metadata.version }
+                fileVersion = probe
+            } catch { throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)") }
+            let v = version ?? fileVersion
+            guard APIPaths.isValidName(v) else { throw APIFailure(.badRequest, "version '\(v)' is not valid (1–64 of A–Z a–z 0–9 . _ -)") }
+            if table.withLock({ $0.versions[name]?[v] != nil }) {
+                throw APIFailure(.conflict, "model \(name) already has version \(v); delete it first or upload another version")
+            }
+            let path = "\(dir)/\(v).qpack"
+            var serving: ServingModel?
+            do {
+                try AtomicFile.install(bytes, at: path) { (tmp) throws(ModelError) in
+                    serving = try ServingModel(name: name, version: v, path: tmp, source: "store", isa: isa)
+                }
+            } catch { throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)") }
+            // The mapping was made from the temporary name; the inode is the same after the rename, so it stays valid.
+            let model = try reopen(serving!, path: path)
+            try table.withLock { (t) throws(APIFailure) in
+                t.versions[name, default: [:]][v] = model
+                var entry = t.state.models[name] ?? StoreState.Entry()
+                if activate ?? (entry.active == nil) {
+                    if entry.active != v { entry.previous = entry.active }
+                    entry.active = v
+                }
+                t.state.models[name] = entry
+                try save(t.state)
+            }
+            logger.info("installed model \(name) v\(v) (\(bytes.count) bytes)")
+            return Self.info(model, active: table.withLock { $0.state.models[name]?.active == v })
+        }
+    }
+
+    private func reopen(_ m: ServingModel, path: String) throws(APIFailure) -> ServingModel {
+        do { return try ServingModel(name: m.name, version: m.version, path: path, source: "store", isa: isa) } catch {
+            throw APIFailure(.internalError, "installed \(path) but cannot load it: \(error.message)")
+        }
+    }
+
+    private func save(_ state: StoreState) throws(APIFailure) {
+        do { try state.save(to: statePath) } catch { throw APIFailure(.internalError, error.message) }
+    }
+
+    public func activate(name: String, version: String) throws(APIFailure) {
+        try writer.withLock { _ throws(APIFailure) in
+            try table.withLock { (t) throws(APIFailure) in
+                guard let versions = t.versions[name] else {
+                    throw APIFailure(t.embedded[name] != nil ? .conflict : .modelNotFound,
+                                     t.embedded[name] != nil ? "model \(name) is an embedded default; upload a version to manage it" : "no model named '\(name)'")
+                }
+                guard versions[version] != nil else {
+                    throw APIFailure(.versionNotFound, "model \(name) has no version \(version) (has \(versions.keys.sorted().joined(separator: ", ")))")
+                }
+                var entry = t.state.models[name] ?? StoreState.Entry()
+                if entry.active != version { entry.previous = entry.active; entry.active = version }
+                var next = t.state
+                next.models[name] = entry
+                try save(next)
+                t.state = next
+            }
+            logger.info("activated model \(name) v\(version)")
+        }
+    }
+
+    /// Makes the previous version active again (and the current one the previous).
+    public func rollback(name: String) throws(APIFailure) {
+        let previous = table.withLock { $0.state.models[name]?.previous }
+        guard let previous else { throw APIFailure(.conflict, "model \(name) has no previous version to roll back to") }
+        try activate(name: name, version: previous)
+    }
+
+    /// Deletes one version, or the whole model when `version` is nil. The active version can only go with the model.
+    public func remove(name: String, version: String?) throws(APIFailure) {
+        try writer.withLock { _ throws(APIFailure) in
+            let paths: [String] = try table.withLock { (t) throws(APIFailure) -> [String] in
+                guard let versions = t.versions[name] else { throw APIFailure(.modelNotFound, "no model named '\(name)'") }
+                var next = t.state
+                if let version {
+                    guard let m = versions[version] else { throw APIFailure(.versionNotFound, "model \(name) has no version \(version)") }
+                    guard next.models[name]?.active != version else {
+                        throw APIFailure(.conflict, "version \(version) of \(name) is active; activate another first or delete the model")
+                    }
+                    if next.models[name]?.previous == version { next.models[name]?.previous = nil }
+                    try save(next)
+                    t.state = next
+                    t.versions[name]![version] = nil
+                    return [m.path]
+                }
+                next.models[name] = nil
+                try save(next)
+                t.state = next
+                t.versions[name] = nil
+                return versions.values.map(\.path)
+            }
+            // Requests in flight keep their mapping; unlinking the file does not disturb them.
+            for p in paths { unlink(p) }
+            if version == nil { rmdir("\(modelsDir)/\(name)") }
+            logger.info("deleted model \(name)\(version.map { " v\($0)" } ?? "")")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Synchronization
+
+/// A fixed pool of worker threads behind a bounded queue. `submit` refuses work when the queue is full (the
+/// caller answers 503 with Retry-After) instead of letting latency grow without bound on a small board.
+public final class Scheduler: Sendable {
+    public struct Job: Sendable {
+        let enqueued: ContinuousClock.Instant
+        let run: @Sendable (_ waited: Duration) -> Void
+    }
+
+    public let workers: Int
+    public let capacity: Int
+    private let queue = Mutex<[Job]>([])
+    private let available = DispatchSemaphore(value: 0)
+    private let stopping = Atomic<Bool>(false)
+    private let running = Atomic<Int>(0)
+    private let threads = Mutex<[Thread]>([])
+
+    public init(workers: Int, capacity: Int) {
+        self.workers = max(1, workers)
+        self.capacity = max(1, capacity)
+        for i in 0..<self.workers {
+            let t = Thread { [self] in self.loop() }
+            t.name = "qinferd-worker-\(i)"
+            t.stackSize = 1 << 20
+            threads.withLock { $0.append(t) }
+            t.start()
+        }
+    }
+
+    /// Queued plus running jobs.
+    public var load: Int { queue.withLock { $0.count } + running.load(ordering: .relaxed) }
+
+    /// Enqueues `run`; false when the queue is full or the scheduler is stopping.
+    public func submit(_ run: @escaping @Sendable (_ waited: Duration) -> Void) -> Bool {
+        guard !stopping.load(ordering: .acquiring) else { return false }
+        let accepted = queue.withLock { q in
+            guard q.count < capacity else { return false }
+            q.append(Job(enqueued: .now, run: run))
+            return true
+        }
+        if accepted { available.signal() }
+        return accepted
+    }
+
+    private func loop() {
+        while true {
+            available.wait()
+            guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+                if stopping.load(ordering: .acquiring) { return }
+                continue
+            }
+            running.add(1, ordering: .relaxed)
+            job.run(.now - job.enqueued)
+            running.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Stops accepting work, lets queued and running jobs finish, and waits for the workers.
+    public func drain() {
+        stopping.store(true, ordering: .releasing)
+        while load > 0 { usleep(1000) }
+        for _ in 0..<workers { available.signal() }
+    }
+}

@@ -1,0 +1,42 @@
+import QInferEngine
+import QInferKernels
+import QInferModel
+import Synchronization
+
+/// One loaded model version: the mapping, and engines for it (an engine runs one inference at a time, so workers
+/// borrow one each). Requests hold a reference while they run; when a swap drops the store's reference, the last
+/// request to finish releases it and the file is unmapped.
+public final class ServingModel: Sendable {
+    public let name: String
+    public let version: String
+    public let path: String
+    public let source: String
+    public let model: PackedModel
+    public let preparer: InputPreparer
+    private let isa: qk_isa?
+    private let idle = Mutex<[Engine]>([])
+
+    init(name: String, version: String, path: String, source: String, isa: qk_isa?) throws(ModelError) {
+        self.name = name
+        self.version = version
+        self.path = path
+        self.source = source
+        model = try PackedModel(path: path)
+        preparer = InputPreparer(metadata: model.metadata)
+        self.isa = isa
+        // One engine up front: a model that cannot be planned is refused when installed, not on the first request.
+        let first = try Self.plan(model, isa: isa)
+        idle.withLock { $0.append(first) }
+    }
+
+    private static func plan(_ model: PackedModel, isa: qk_isa?) throws(ModelError) -> Engine {
+        do { return try Engine(model: model, threads: 1, isa: isa) } catch { throw ModelError(error.message) }
+    }
+
+    /// Runs `body` with an engine of this version, creating one when all are busy.
+    func withEngine<T>(_ body: (Engine) throws -> T) throws -> T {
+        let engine = try idle.withLock { $0.popLast() } ?? Self.plan(model, isa: isa)
+        defer { idle.withLock { $0.append(engine) } }
+        return try body(engine)
+    }
+}

@@ -1,0 +1,2 @@
+// Placeholder entry until the command line lands in the next commit.
+print("qinferd")
