@@ -86,6 +86,20 @@ let package = Package(
             "QInferDaemon", "QInferProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
         ]),
+        // libsystemd (sd_notify, sd_listen_fds, sd_watchdog_enabled, sd_journal_sendv): module map only, Linux only.
+        .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
+                       providers: [.apt(["libsystemd-dev"])]),
+        // Board support; Systemd/ is the systemd glue: notify, watchdog, socket activation, socket binding, journald.
+        .target(name: "QInferBoard", dependencies: [
+            .target(name: "CSystemd", condition: .when(platforms: [.linux])),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "QInferBoardTests",
+                    dependencies: ["QInferBoard", .product(name: "Logging", package: "swift-log")]),
+        // Test helper for QInferBoardTests: a process that inherits LISTEN_FDS sockets or bootstraps logging.
+        .executableTarget(name: "qinferd-activation-probe",
+                          dependencies: ["QInferBoard", .product(name: "Logging", package: "swift-log")],
+                          path: "Tests/ActivationProbe"),
         // Test-only C: heap statistics for the "loading allocates little" and "no allocation per inference" tests.
         .target(name: "CHeapStats", path: "Tests/CHeapStats"),
     ]

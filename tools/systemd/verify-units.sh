@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Checks the files in systemd/ without a running systemd (a container or CI machine is fine; only the tools of
+# Debian's `systemd` package are needed):
+#   1. `systemd-analyze verify` on qinferd.service and qinferd.socket: any line of output fails, warnings included;
+#   2. `systemd-analyze security --offline=yes` on qinferd.service, printed in full: fails above exposure 2.0;
+#   3. qinferd.sysusers.conf and qinferd.tmpfiles.conf applied to an empty root directory: they must create the
+#      qinferd user, the qinferd-admin group, the gpio membership and the directories, and tmpfiles must be silent.
+# Usage: tools/systemd/verify-units.sh   (QINFERD_MAX_EXPOSURE=1.0 to tighten the limit)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+units="$repo/systemd"
+max_exposure="${QINFERD_MAX_EXPOSURE:-2.0}"
+
+for tool in systemd-analyze systemd-sysusers systemd-tmpfiles; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "verify-units: $tool not found; install Debian's systemd package (apt-get install systemd)" >&2
+        exit 1
+    fi
+done
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$units/qinferd.service" "$units/qinferd.socket" "$work/"
+
+# verify also checks that each Exec*= program exists and is executable. On a machine where qinferd is not installed
+# at /usr/bin/qinferd (a build machine, CI), the temporary copy starts /usr/bin/true instead, with the same arguments;
+# likewise ExecReload='s /bin/kill where procps is missing (a minimal container). systemd/qinferd.service itself is
+# never changed.
+stand_in() {  # key, program
+    if [ ! -x "$2" ]; then
+        sed -i "s|^$1=$2 |$1=/usr/bin/true |" "$work/qinferd.service"
+        if ! grep -q "^$1=/usr/bin/true " "$work/qinferd.service"; then
+            echo "verify-units: FAIL: qinferd.service has no '$1=$2 …' line to stand in for" >&2
+            exit 1
+        fi
+        echo "note: $2 is not installed here; the checked copy's $1= runs /usr/bin/true instead"
+    fi
+}
+stand_in ExecStart /usr/bin/qinferd
+stand_in ExecReload /bin/kill
+
+echo "== systemd-analyze verify qinferd.service qinferd.socket"
+status=0
+output=$(systemd-analyze verify --man=no "$work/qinferd.service" "$work/qinferd.socket" 2>&1) || status=$?
+if [ -n "$output" ] || [ "$status" -ne 0 ]; then
+    printf '%s\n' "$output" | sed "s|$work/|systemd/|g"
+    echo "verify-units: FAIL: systemd-analyze verify exited $status and printed the lines above (any line fails)" >&2
+    exit 1
+fi
+echo "ok: no warnings"
+
+echo
+echo "== systemd-analyze security --offline=yes qinferd.service"
+threshold=$(awk -v m="$max_exposure" 'BEGIN { printf "%d", m * 10 + 0.5 }')  # --threshold counts tenths
+status=0
+report=$(systemd-analyze security --offline=yes --threshold="$threshold" "$work/qinferd.service" 2>&1) || status=$?
+printf '%s\n' "$report"
+exposure=$(printf '%s\n' "$report" | sed -n 's/^.*Overall exposure level for qinferd\.service: \([0-9.]*\).*$/\1/p')
+if [ -z "$exposure" ]; then
+    echo "verify-units: FAIL: no overall exposure level in the security report" >&2
+    exit 1
+fi
+if [ "$status" -ne 0 ] || awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
+    echo "verify-units: FAIL: exposure $exposure is above $max_exposure" >&2
+    exit 1
+fi
+echo "ok: exposure $exposure (limit $max_exposure)"
+
+echo
+echo "== sysusers.d and tmpfiles.d on an empty root"
+root="$work/root"
+mkdir -p "$root/etc"
+systemd-sysusers --root="$root" "$units/qinferd.sysusers.conf" 2>&1 | sed 's/^/  /'
+check() {  # file, pattern, what
+    if ! grep -Eq "$2" "$root/$1"; then
+        echo "verify-units: FAIL: qinferd.sysusers.conf did not create $3 ($1 has no line matching $2)" >&2
+        exit 1
+    fi
+}
+check etc/passwd '^qinferd:x:[0-9]+:[0-9]+:[^:]*:/var/lib/qinferd:' "the qinferd user"
+check etc/group '^qinferd:x:[0-9]+:' "the qinferd group"
+check etc/group '^qinferd-admin:x:[0-9]+:' "the qinferd-admin group"
+check etc/group '^gpio:x:[0-9]+:(.*,)?qinferd(,|$)' "qinferd's membership in gpio"
+status=0
+output=$(systemd-tmpfiles --root="$root" --create "$units/qinferd.tmpfiles.conf" 2>&1) || status=$?
+if [ -n "$output" ] || [ "$status" -ne 0 ]; then
+    printf '%s\n' "$output"
+    echo "verify-units: FAIL: systemd-tmpfiles exited $status and printed the lines above" >&2
+    exit 1
+fi
+uid=$(awk -F: '$1 == "qinferd" { print $3 }' "$root/etc/passwd")
+for dir in etc/qinferd:755:0 var/lib/qinferd:750:$uid var/lib/qinferd/models:750:$uid; do
+    IFS=: read -r path mode owner <<<"$dir"
+    actual=$(stat -c '%a:%u' "$root/$path" 2>/dev/null || echo missing)
+    if [ "$actual" != "$mode:$owner" ]; then
+        echo "verify-units: FAIL: /$path is $actual, expected mode $mode owned by uid $owner" >&2
+        exit 1
+    fi
+done
+echo "ok: user qinferd, groups qinferd, qinferd-admin, gpio (member qinferd); /etc/qinferd, /var/lib/qinferd/models"
+
+echo
+echo "verify-units: all checks passed (exposure $exposure)"
