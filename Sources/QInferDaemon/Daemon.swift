@@ -128,7 +128,7 @@ public final class Daemon: Sendable {
 enum JSONCoder {
     static func encode<T: Encodable>(_ value: T) throws -> Data {
         let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try e.encode(value)
     }
 }

@@ -103,7 +103,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard APIPaths.isValidName(name) else { return fail(context, APIFailure(.badRequest, "'\(name)' is not a valid model name")) }
             switch method {
             case .GET:
-                do { respond(context, json: try daemon.store.info(name)) } catch { fail(context, error) }
+                do { respond(context, json: try daemon.store.info(name)) } catch { fail(context, error, close: false) }
             case .PUT:
                 guard admin() else { return }
                 let version = query["version"], activate = query["activate"].map { $0 == "1" || $0 == "true" }
@@ -221,10 +221,6 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 close: close, extraHeaders: extra)
     }
 
-    func fail(_ context: ChannelHandlerContext, _ error: Error) {
-        fail(context, error as? APIFailure ?? APIFailure(.internalError, "\(error)"))
-    }
-
     func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, contentType: String, bytes: [UInt8], close: Bool = false,
                  extraHeaders: [(String, String)] = []) {
         guard context.channel.isActive, !streaming else { return }
@@ -238,6 +234,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         buffer.writeBytes(bytes)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if close { done.whenComplete { _ in context.close(promise: nil) } }
+        if close {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 }

@@ -1,6 +1,10 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The HTTP/1.1 server on a listening Unix socket (from socket activation or bound by qinferd itself).
 public final class HTTPServer: Sendable {
@@ -32,8 +36,9 @@ public final class HTTPServer: Sendable {
     /// SO_PEERCRED of a connected Unix socket; nil when the platform does not say.
     static func peer(of channel: Channel) -> EventLoopFuture<PeerCredentials?> {
         guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
-        let f: EventLoopFuture<ucred> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        return f.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }.recover { _ in nil }
+        let f: EventLoopFuture<PeerCred> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET),
+                                                                           name: SocketOptionName(SO_PEERCRED))
+        return f.map { Optional(PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid)) }.recover { _ in nil }
     }
 
     public var activeConnections: Int { connections.value }
@@ -45,11 +50,17 @@ public final class HTTPServer: Sendable {
     }
 }
 
+/// Linux's `struct ucred` (pid, uid, gid), which Glibc's Swift module does not export without _GNU_SOURCE.
+struct PeerCred: Sendable {
+    var pid: Int32
+    var uid: UInt32
+    var gid: UInt32
+}
+
 /// A connection counter shared with the child channel initializer.
-final class ManagedAtomic: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var count = 0
-    func increment() -> Int { lock.withLock { count += 1; return count } }
-    func decrement() { lock.withLock { count -= 1 } }
-    var value: Int { lock.withLock { count } }
+final class ManagedAtomic: Sendable {
+    private let count = Atomic<Int>(0)
+    func increment() -> Int { count.add(1, ordering: .relaxed).newValue }
+    func decrement() { count.subtract(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }

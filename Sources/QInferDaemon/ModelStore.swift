@@ -105,7 +105,7 @@ public final class ModelStore: Sendable {
     static func qpacks(under dir: String) -> [String] {
         guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
         var out: [String] = []
-        while let item = walker.nextObject() as? String where out.count < 256 {
+        while let item = walker.nextObject() as? String, out.count < 256 {
             if item.hasSuffix(".qpack") { out.append("\(dir)/\(item)") }
         }
         return out.sorted()
@@ -161,24 +161,22 @@ public final class ModelStore: Sendable {
             }
             // The version comes from the file when not given; read it from the bytes before anything touches disk.
             let fileVersion: String
-            do {
-                let probe = try bytes.withUnsafeBytes { (b) throws(ModelError) in try PackedModel(bytes: b, owner: nil).metadata.version }
-                fileVersion = probe
-            } catch { throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)") }
+            do throws(ModelError) { fileVersion = try Self.metadata(of: bytes).version } catch {
+                throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)")
+            }
             let v = version ?? fileVersion
             guard APIPaths.isValidName(v) else { throw APIFailure(.badRequest, "version '\(v)' is not valid (1–64 of A–Z a–z 0–9 . _ -)") }
             if table.withLock({ $0.versions[name]?[v] != nil }) {
                 throw APIFailure(.conflict, "model \(name) already has version \(v); delete it first or upload another version")
             }
             let path = "\(dir)/\(v).qpack"
-            var serving: ServingModel?
-            do {
+            do throws(ModelError) {
+                // Validation = a full load (format, checksum, graph, and an engine plan) of the synced temporary file.
                 try AtomicFile.install(bytes, at: path) { (tmp) throws(ModelError) in
-                    serving = try ServingModel(name: name, version: v, path: tmp, source: "store", isa: isa)
+                    _ = try ServingModel(name: name, version: v, path: tmp, source: "store", isa: isa)
                 }
             } catch { throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)") }
-            // The mapping was made from the temporary name; the inode is the same after the rename, so it stays valid.
-            let model = try reopen(serving!, path: path)
+            let model = try reopen(name: name, version: v, path: path)
             try table.withLock { (t) throws(APIFailure) in
                 t.versions[name, default: [:]][v] = model
                 var entry = t.state.models[name] ?? StoreState.Entry()
@@ -194,8 +192,16 @@ public final class ModelStore: Sendable {
         }
     }
 
-    private func reopen(_ m: ServingModel, path: String) throws(APIFailure) -> ServingModel {
-        do { return try ServingModel(name: m.name, version: m.version, path: path, source: "store", isa: isa) } catch {
+    /// Parses the upload in memory (64-byte aligned, as a mapping would be) to read its metadata.
+    static func metadata(of bytes: [UInt8]) throws(ModelError) -> ModelMetadata {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
+        defer { buffer.deallocate() }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        return try PackedModel(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<bytes.count]), owner: nil).metadata
+    }
+
+    private func reopen(name: String, version: String, path: String) throws(APIFailure) -> ServingModel {
+        do { return try ServingModel(name: name, version: version, path: path, source: "store", isa: isa) } catch {
             throw APIFailure(.internalError, "installed \(path) but cannot load it: \(error.message)")
         }
     }

@@ -15,7 +15,6 @@ public final class Scheduler: Sendable {
     private let available = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
-    private let threads = Mutex<[Thread]>([])
 
     public init(workers: Int, capacity: Int) {
         self.workers = max(1, workers)
@@ -24,7 +23,6 @@ public final class Scheduler: Sendable {
             let t = Thread { [self] in self.loop() }
             t.name = "qinferd-worker-\(i)"
             t.stackSize = 1 << 20
-            threads.withLock { $0.append(t) }
             t.start()
         }
     }

@@ -14,7 +14,7 @@ public final class ServingModel: Sendable {
     public let model: PackedModel
     public let preparer: InputPreparer
     private let isa: qk_isa?
-    private let idle = Mutex<[Engine]>([])
+    private let idle = Mutex<[EngineBox]>([])
 
     init(name: String, version: String, path: String, source: String, isa: qk_isa?) throws(ModelError) {
         self.name = name
@@ -26,7 +26,7 @@ public final class ServingModel: Sendable {
         self.isa = isa
         // One engine up front: a model that cannot be planned is refused when installed, not on the first request.
         let first = try Self.plan(model, isa: isa)
-        idle.withLock { $0.append(first) }
+        idle.withLock { $0.append(EngineBox(engine: first)) }
     }
 
     private static func plan(_ model: PackedModel, isa: qk_isa?) throws(ModelError) -> Engine {
@@ -35,8 +35,13 @@ public final class ServingModel: Sendable {
 
     /// Runs `body` with an engine of this version, creating one when all are busy.
     func withEngine<T>(_ body: (Engine) throws -> T) throws -> T {
-        let engine = try idle.withLock { $0.popLast() } ?? Self.plan(model, isa: isa)
-        defer { idle.withLock { $0.append(engine) } }
-        return try body(engine)
+        let box = try idle.withLock { $0.popLast() } ?? EngineBox(engine: Self.plan(model, isa: isa))
+        defer { idle.withLock { $0.append(box) } }
+        return try body(box.engine)
     }
+}
+
+/// An engine handed between worker threads: only ever used by the one thread that took it out of the pool.
+struct EngineBox: @unchecked Sendable {
+    let engine: Engine
 }

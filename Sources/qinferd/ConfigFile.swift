@@ -1,0 +1,68 @@
+import Foundation
+import QInferDaemon
+import TOMLKit
+
+/// /etc/qinferd/qinferd.toml: every key optional; an unknown key or a wrong type is an error that names it.
+struct ConfigFile: Decodable, Equatable {
+    var socket: String?
+    var socket_mode: String?
+    var socket_group: String?
+    var state_directory: String?
+    var embedded_models: [String]?
+    var workers: Int?
+    var queue_capacity: Int?
+    var max_body_bytes: Int?
+    var max_connections: Int?
+    var deadline_ms: Int?
+    var admin_group: String?
+    var log_level: String?
+
+    static let keys: Set<String> = ["socket", "socket_mode", "socket_group", "state_directory", "embedded_models", "workers",
+                                    "queue_capacity", "max_body_bytes", "max_connections", "deadline_ms", "admin_group", "log_level"]
+
+    static func load(_ path: String) throws -> ConfigFile {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ConfigError("\(path): cannot read: \(error.localizedDescription)")
+        }
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch { throw ConfigError("\(path): not valid TOML: \(error)") }
+        for key in table.keys where !keys.contains(key) {
+            throw ConfigError("\(path): unknown key '\(key)' (known: \(keys.sorted().joined(separator: ", ")))")
+        }
+        do { return try TOMLDecoder().decode(ConfigFile.self, from: table) } catch {
+            throw ConfigError("\(path): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if case DecodingError.typeMismatch(let type, let context) = error {
+            return "key '\(context.codingPath.map(\.stringValue).joined(separator: "."))' must be \(type)"
+        }
+        return "\(error)"
+    }
+
+    /// Settings validated and applied over `base`.
+    func apply(to base: DaemonConfig) throws -> DaemonConfig {
+        var c = base
+        if let v = state_directory { c.stateDirectory = v }
+        if let v = embedded_models { c.embeddedModelDirectories = v }
+        func positive(_ v: Int?, _ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let v else { return nil }
+            guard range.contains(v) else { throw ConfigError("\(key) = \(v) is not in \(range.lowerBound)…\(range.upperBound)") }
+            return v
+        }
+        if let v = try positive(workers, "workers", 1...256) { c.workers = v }
+        if let v = try positive(queue_capacity, "queue_capacity", 1...1_000_000) { c.queueCapacity = v }
+        if let v = try positive(max_body_bytes, "max_body_bytes", 1024...(1 << 32)) { c.maxBodyBytes = v }
+        if let v = try positive(max_connections, "max_connections", 1...100_000) { c.maxConnections = v }
+        if let v = try positive(deadline_ms, "deadline_ms", 1...3_600_000) { c.deadlineMillis = v }
+        if let v = admin_group { c.adminGroup = v.isEmpty ? nil : v }
+        return c
+    }
+}
+
+struct ConfigError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

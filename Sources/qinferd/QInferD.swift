@@ -1,0 +1,110 @@
+// qinferd: serves packed binarized models over a Unix socket (HTTP/1.1 + JSON), under systemd or in the foreground.
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import QInferBoard
+import QInferDaemon
+import QInferProtocol
+
+@main
+struct QInferD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qinferd",
+        abstract: "Serve packed binarized models over a Unix socket (HTTP/1.1 + JSON). docs/API.md describes the API."
+    )
+
+    @Option(help: "Configuration file (TOML); flags override it. Reloaded on SIGHUP.") var config: String?
+    @Option(help: "Socket path when not socket-activated (default \(APIPaths.defaultSocket)).") var socket: String?
+    @Option(name: .customLong("socket-mode"), help: "Octal mode of a socket qinferd binds itself (default 0660).") var socketMode: String?
+    @Option(name: .customLong("socket-group"), help: "Group of a socket qinferd binds itself.") var socketGroup: String?
+    @Option(name: .customLong("state-dir"), help: "Model store directory (default /var/lib/qinferd).") var stateDir: String?
+    @Option(name: .customLong("models-dir"), help: "Shipped models served while the store is empty (repeatable).") var modelsDir: [String] = []
+    @Option(help: "Inference worker threads.") var workers: Int?
+    @Option(name: .customLong("admin-group"), help: "Group whose members may change models.") var adminGroup: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+
+    func run() throws {
+        let file = try config.map(ConfigFile.load)
+        let level = Logger.Level(rawValue: logLevel ?? file?.log_level ?? "info") ?? .info
+        LoggingSetup.bootstrap(level: level)
+        let logger = Logger(label: "qinferd")
+        let settings = try effectiveConfig(file)
+        let notifier = ServiceNotifier()
+        let daemon: Daemon
+        do { daemon = try Daemon(config: settings, logger: logger) } catch {
+            logger.critical("cannot start: \(error.message)")
+            throw ExitCode(1)
+        }
+        let reloadPath = config
+        let flags = self
+        daemon.setConfigSource {
+            try flags.effectiveConfig(try reloadPath.map(ConfigFile.load))
+        }
+
+        let fd: Int32
+        let where_: String
+        if let activated = try SocketActivation.listeningSocket() {
+            fd = activated.fd
+            where_ = "\(activated.path ?? "fd \(activated.fd)") (socket-activated)"
+        } else {
+            let path = socket ?? file?.socket ?? APIPaths.defaultSocket
+            let modeText = socketMode ?? file?.socket_mode ?? "0660"
+            guard let mode = mode_t(modeText, radix: 8) else { throw ConfigError("socket mode '\(modeText)' is not octal") }
+            fd = try UnixSocketBinder(path: path, mode: mode, group: socketGroup ?? file?.socket_group).bind()
+            where_ = path
+        }
+        let server = try HTTPServer(daemon: daemon, listeningSocket: fd)
+        daemon.markReady()
+        logger.info("listening on \(where_), serving \(daemon.store.modelCount) model(s)")
+        _ = try? notifier.ready(status: statusLine(daemon))
+
+        let watchdog = try Watchdog.fromEnvironment(notifier: notifier, logger: logger) { daemon.ready }
+        watchdog?.start()
+
+        let signals = DispatchQueue(label: "qinferd.signals")
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: signals)
+            source.setEventHandler {
+                if sig == SIGHUP {
+                    _ = try? notifier.reloading(status: "reloading configuration")
+                    try? daemon.reloadFromDisk()
+                    _ = try? notifier.ready(status: statusLine(daemon))
+                    return
+                }
+                logger.info("signal \(sig): draining")
+                _ = try? notifier.stopping(status: "draining \(daemon.scheduler.load) request(s)")
+                try? server.channel.close().wait() // no new connections
+                daemon.scheduler.drain()         // queued and running inferences finish
+                watchdog?.stop()
+                logger.info("stopped after \(daemon.stats.served) request(s)")
+                Foundation.exit(0)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        let status = DispatchSource.makeTimerSource(queue: signals)
+        status.schedule(deadline: .now() + 5, repeating: 5)
+        status.setEventHandler { _ = try? notifier.status(statusLine(daemon)) }
+        status.resume()
+        withExtendedLifetime((sources, status, server)) { dispatchMain() }
+    }
+
+    func effectiveConfig(_ file: ConfigFile?) throws -> DaemonConfig {
+        var c = try file?.apply(to: DaemonConfig()) ?? DaemonConfig()
+        if let stateDir { c.stateDirectory = stateDir }
+        if !modelsDir.isEmpty { c.embeddedModelDirectories = modelsDir }
+        if let workers {
+            guard (1...256).contains(workers) else { throw ConfigError("--workers \(workers) is not in 1…256") }
+            c.workers = workers
+        }
+        if let adminGroup { c.adminGroup = adminGroup.isEmpty ? nil : adminGroup }
+        return c
+    }
+}
+
+func statusLine(_ daemon: Daemon) -> String {
+    "serving \(daemon.store.modelCount) model(s), \(daemon.stats.served) request(s) served"
+}

@@ -1,2 +1,0 @@
-// Placeholder entry until the command line lands in the next commit.
-print("qinferd")
