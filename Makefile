@@ -5,12 +5,15 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 
-.PHONY: run test deps python-deps build build-release test-swift test-c bench
+.PHONY: run test deps python-deps build build-release test-swift test-c test-units bench
 
+# The daemon in the foreground on a socket inside the repo (no root needed), serving the shipped models/ while its
+# store (run/state) is empty. Talk to it with curl --unix-socket run/qinferd.sock or QINFERD_SOCKET=run/qinferd.sock qinfer.
 run: deps build-release
-	.build/release/qinfer bench kernels
+	mkdir -p run
+	.build/release/qinferd --socket run/qinferd.sock --state-dir run/state --models-dir models --config systemd/qinferd.toml
 
-test: deps python-deps test-swift test-c
+test: deps python-deps test-swift test-c test-units
 
 # The ONNX tests need onnx, onnxruntime and numpy (pinned in tools/onnx/requirements.txt) in .venv: the committed
 # onnxruntime reference outputs are recomputed and compared, and the onnx wheel ships the backend node tests.
@@ -43,6 +46,10 @@ test-swift:
 test-c:
 	bash tools/kernel-selftest/run-x86.sh
 	bash tools/kernel-selftest/run-aarch64.sh
+
+# systemd units: `systemd-analyze verify` must print nothing, exposure must stay ≤ 2.0.
+test-units:
+	bash tools/systemd/verify-units.sh
 
 bench: build-release
 	.build/release/qinfer bench kernels
