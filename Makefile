@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
-                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl
 
 .PHONY: run test deps python-deps build build-release test-swift test-c test-units bench
 

@@ -44,15 +44,18 @@ struct QInferD: ParsableCommand {
 
         let fd: Int32
         let where_: String
+        let ownSocketPath: String? // unlinked on a clean exit; never a socket-activated one (qinferd.socket owns it)
         if let activated = try SocketActivation.listeningSocket() {
             fd = activated.fd
             where_ = "\(activated.path ?? "fd \(activated.fd)") (socket-activated)"
+            ownSocketPath = nil
         } else {
             let path = socket ?? file?.socket ?? APIPaths.defaultSocket
             let modeText = socketMode ?? file?.socket_mode ?? "0660"
             guard let mode = mode_t(modeText, radix: 8) else { throw ConfigError("socket mode '\(modeText)' is not octal") }
             fd = try UnixSocketBinder(path: path, mode: mode, group: socketGroup ?? file?.socket_group).bind()
             where_ = path
+            ownSocketPath = path
         }
         let server = try HTTPServer(daemon: daemon, listeningSocket: fd)
         daemon.markReady()
@@ -79,6 +82,7 @@ struct QInferD: ParsableCommand {
                 try? server.channel.close().wait() // no new connections
                 daemon.scheduler.drain()         // queued and running inferences finish
                 watchdog?.stop()
+                if let ownSocketPath { unlink(ownSocketPath) }
                 logger.info("stopped after \(daemon.stats.served) request(s)")
                 Foundation.exit(0)
             }
