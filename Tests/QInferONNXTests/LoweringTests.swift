@@ -108,6 +108,100 @@ import Testing
     }
 }
 
+/// Opsets before the node tests' own (which use each op's newest version): attributes that later became inputs,
+/// Softmax's 2-D coercion. Each result is checked against values computed here, on the interpreter and the engine.
+@Suite struct OlderOpsetTests {
+    static let x: [Float] = (0..<12).map { Float(($0 * 7) % 12) / 4 - 1.25 }
+
+    /// Runs `model` on `x` (12 values) through the interpreter and the engine; both must give `want`.
+    static func check(_ model: Onnx_ModelProto, _ want: [Float], shape: [Int], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = try ONNXModelFile(bytes: try model.serializedBytes())
+        let values = try ONNXInterpreter(file: file).evaluate(input: x)
+        let got = try #require(values[model.graph.output[0].name])
+        #expect(got.shape == shape, sourceLocation: sourceLocation)
+        #expect(NodeTestCompare.mismatch(got.floats ?? [], want, rtol: 1e-5, atol: 1e-6) == nil, "interpreter: \(got.floats ?? [])",
+                sourceLocation: sourceLocation)
+        let imported = try ONNXImporter.importModel(file)
+        let engine = try Engine(model: try packAndLoad(imported, name: "older"), threads: 1, isa: QK_ISA_SCALAR)
+        let out = imported.outputLayout.toONNX(try engine.run(imported.inputLayout.toEngine(x)))
+        #expect(imported.outputLayout.onnxShape == shape, sourceLocation: sourceLocation)
+        #expect(NodeTestCompare.mismatch(out, want, rtol: 1e-5, atol: 1e-6) == nil, "engine: \(out)", sourceLocation: sourceLocation)
+    }
+
+    @Test func softmaxBefore13NormalizesTheFlattenedTail() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 3, 4])
+        g.opset = 11
+        g.node("Softmax", ["x"], "y") // axis 1 by default: one softmax over all 12 values
+        let e = Self.x.map { expf($0 - Self.x.max()!) }
+        try Self.check(g.model(output: "y"), e.map { $0 / e.reduce(0, +) }, shape: [1, 3, 4])
+    }
+
+    @Test func clipBefore11TakesAttributes() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 3, 4])
+        g.opset = 10
+        g.node("Clip", ["x"], "y", float: ["min": -0.5, "max": 0.75])
+        try Self.check(g.model(output: "y"), Self.x.map { min(max($0, -0.5), 0.75) }, shape: [1, 3, 4])
+    }
+
+    @Test func clipBefore11WithMinOnly() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 3, 4])
+        g.opset = 7
+        g.node("Clip", ["x"], "y", float: ["min": 0.25])
+        try Self.check(g.model(output: "y"), Self.x.map { max($0, 0.25) }, shape: [1, 3, 4])
+    }
+
+    @Test func clipFrom11WithMaxOnly() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 3, 4])
+        g.opset = 12
+        g.initializer("hi", [], [0.5])
+        g.node("Clip", ["x", "", "hi"], "y")
+        try Self.check(g.model(output: "y"), Self.x.map { min($0, 0.5) }, shape: [1, 3, 4])
+    }
+
+    @Test func squeezeAndUnsqueezeBefore13TakeAxesAttributes() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 3, 1, 4])
+        g.opset = 11
+        g.node("Squeeze", ["x"], "s", ints: ["axes": [-2]])
+        g.node("Unsqueeze", ["s"], "y", ints: ["axes": [3, 0]])
+        try Self.check(g.model(output: "y"), Self.x, shape: [1, 1, 3, 1, 4])
+    }
+
+    @Test func reduceMeanBefore18TakesAxesAttribute() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 3, 2, 2])
+        g.opset = 13
+        g.node("ReduceMean", ["x"], "y", ints: ["axes": [-1, 2]], int: ["keepdims": 0])
+        let want = (0..<3).map { c in Self.x[(c * 4)..<(c * 4 + 4)].reduce(0, +) / 4 }
+        try Self.check(g.model(output: "y"), want, shape: [1, 3])
+    }
+
+    @Test func padBefore11TakesAttributesAndFoldsIntoTheConv() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 1, 3, 4])
+        g.opset = 10
+        g.node("Pad", ["x"], "p", ints: ["pads": [0, 0, 1, 0, 0, 0, 0, 1]])
+        g.initializer("w", [1, 1, 2, 2], [1, 1, 1, 1])
+        g.node("Conv", ["p", "w"], "y")
+        // Padded input: a zero row on top and a zero column on the right, 4 × 5; 2×2 sums give 3 × 4.
+        var padded = [[Float]](repeating: [Float](repeating: 0, count: 5), count: 4)
+        for r in 0..<3 { for c in 0..<4 { padded[r + 1][c] = Self.x[r * 4 + c] } }
+        var want: [Float] = []
+        for r in 0..<3 { for c in 0..<4 { want.append(padded[r][c] + padded[r][c + 1] + padded[r + 1][c] + padded[r + 1][c + 1]) } }
+        try Self.check(g.model(output: "y"), want, shape: [1, 1, 3, 4])
+    }
+
+    @Test func batchNormalizationOpset7WithSpatial() throws {
+        var g = GraphBuilder(input: "x", shape: [1, 3, 2, 2])
+        g.opset = 7
+        let (s, b, m, v): ([Float], [Float], [Float], [Float]) = ([1, 2, -1], [0, 0.5, 1], [0.25, 0, -0.5], [1, 4, 0.25])
+        g.initializer("s", [3], s)
+        g.initializer("b", [3], b)
+        g.initializer("m", [3], m)
+        g.initializer("v", [3], v)
+        g.node("BatchNormalization", ["x", "s", "b", "m", "v"], "y", int: ["spatial": 1], float: ["epsilon": 0])
+        let want = Self.x.indices.map { i in (Self.x[i] - m[i / 4]) / v[i / 4].squareRoot() * s[i / 4] + b[i / 4] }
+        try Self.check(g.model(output: "y"), want, shape: [1, 3, 2, 2])
+    }
+}
+
 /// A one-input ONNX graph written node by node (float32, default domain, opset 17 unless given).
 struct GraphBuilder {
     var graph = Onnx_GraphProto()

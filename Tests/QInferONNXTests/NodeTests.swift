@@ -251,13 +251,15 @@ struct NodeTestRun {
         }
         guard let input, let expected else { return .fail("input_0 or output_0 is not float32, yet the importer accepted the model") }
 
-        var current: (imported: ImportedModel, engines: [(String, Engine)])?
+        var current: (imported: ImportedModel, engines: [(String, Engine)], reference: ONNXInterpreter)?
         for i in 0..<batch {
             if current == nil || !plan.sliced.isEmpty {
                 let imported: ImportedModel
+                let reference: ONNXInterpreter
                 do {
-                    let m = try sampleModel(i, plan)
-                    imported = try ONNXImporter.importModel(try ONNXModelFile(bytes: try m.serializedBytes(), source: name))
+                    let file = try ONNXModelFile(bytes: try sampleModel(i, plan).serializedBytes(), source: name)
+                    imported = try ONNXImporter.importModel(file)
+                    reference = try ONNXInterpreter(file: file)
                 } catch {
                     return .skip(NodeTestReasons.reason(error))
                 }
@@ -265,17 +267,25 @@ struct NodeTestRun {
                     let packed = try packAndLoad(imported, name: name)
                     current = (imported, try [("scalar", QK_ISA_SCALAR), ("default", nil)].map { isa in
                         (isa.0, try Engine(model: packed, threads: 1, isa: isa.1))
-                    })
+                    }, reference)
                 } catch {
                     return .fail("the imported graph does not pack or load: \(error)")
                 }
             }
-            let (imported, engines) = current!
+            let (imported, engines, reference) = current!
             let x = batch == 1 ? input : Blocks.take(input, shape: inputShape, axis: 0, block: i, of: batch).values
             let want = batch == 1 ? (values: expected, shape: expectedShape)
                 : Blocks.take(expected, shape: expectedShape, axis: plan.outputAxis, block: i, of: batch)
             guard imported.outputLayout.onnxShape == want.shape else {
                 return .fail("sample \(i): output shape \(imported.outputLayout.onnxShape), expected \(want.shape)")
+            }
+            // The one-sample model must be what ONNX computes for that sample: the interpreter checks the plan.
+            do {
+                if let bad = NodeTestCompare.mismatch(try reference.run(x), want.values) {
+                    return .fail("sample \(i): the batch plan is wrong, the interpreter on the one-sample model differs: \(bad)")
+                }
+            } catch {
+                return .fail("sample \(i): the interpreter refuses the one-sample model: \(error)")
             }
             for (isa, engine) in engines {
                 let got: [Float]

@@ -15,7 +15,8 @@ public enum ImportError: Error, Equatable, CustomStringConvertible {
             return "opset \(version) of domain '\(domain.isEmpty ? "ai.onnx" : domain)' is not supported (supported: \(supported.lowerBound)…\(supported.upperBound))"
         case let .unsupportedOp(name, opType, domain, opset):
             let d = domain.isEmpty ? "" : "\(domain)."
-            return "node '\(name)': op \(d)\(opType) (opset \(opset)) is not supported"
+            let version = opset == 0 && !domain.isEmpty ? "domain '\(domain)' not imported by the model" : "opset \(opset)"
+            return "node '\(name)': op \(d)\(opType) (\(version)) is not supported"
         case let .node(name, opType, opset, message):
             return "node '\(name)' (\(opType), opset \(opset)): \(message)"
         case let .tensor(name, message):

@@ -2,15 +2,15 @@ import QInferModel
 
 /// BatchNormalization, arithmetic with constants, activations, Sign and Softmax.
 extension Lowerer {
-    /// y = x·mul + add with mul/add given per element of x in ONNX order. Emitted as the smallest repeating
-    /// pattern in the engine's memory order; per-channel ones fold into the layer before when it is theirs alone.
-    mutating func applyAffine(_ ctx: NodeContext, _ v: RuntimeValue, mul: [Float], add: [Float]) throws(ImportError) -> Lowered {
+    /// y = x·mul + add with mul/add given over `shape`, which broadcasts to x's ONNX shape (a per-channel BatchNorm:
+    /// [1, C, 1, 1]). Emitted as the smallest repeating pattern in the engine's memory order; per-channel ones fold
+    /// into the layer before when it is theirs alone.
+    mutating func applyAffine(_ ctx: NodeContext, _ v: RuntimeValue, shape: [Int], mul: [Float], add: [Float]) throws(ImportError) -> Lowered {
         let out = ctx.node.output[0]
-        let mem = v.memoryToONNX()
-        let m = mem.map { mul[$0] }, a = mem.map { add[$0] }
         var periods = [1]
         var p = 1
         for d in v.irShape.reversed() { p *= d; if p > 1 && periods.last != p { periods.append(p) } }
+        let (m, a) = Self.affinePattern(v, shape: shape, mul: mul, add: add, periods: periods)
         var period = m.count
         for candidate in periods where m.count % candidate == 0 {
             if (0..<m.count).allSatisfy({ m[$0] == m[$0 % candidate] && a[$0] == a[$0 % candidate] }) { period = candidate; break }
@@ -47,6 +47,33 @@ extension Lowerer {
         return .runtime(result)
     }
 
+    /// mul and add in `v`'s memory order over a block of memory that repeats: the innermost axes from the outermost
+    /// one along which the constant varies (one channel's worth for a channels-last BatchNorm), so the work is the
+    /// constant's size rather than the activation's. The whole activation when that block is not a suffix of the IR
+    /// shape or the value has no axis order.
+    static func affinePattern(_ v: RuntimeValue, shape: [Int], mul: [Float], add: [Float], periods: [Int]) -> (m: [Float], a: [Float]) {
+        let rank = v.shape.count
+        let ks = [Int](repeating: 1, count: max(rank - shape.count, 0)) + shape
+        let kStrides = NDArray.strides(ks)
+        if v.flatIndex == nil {
+            let first = v.order.firstIndex(where: { ks[$0] != 1 && v.shape[$0] != 1 }) ?? v.order.count
+            let axes = Array(v.order[first...])
+            let block = axes.reduce(1) { $0 * v.shape[$1] }
+            if block == 1 || periods.contains(block) {
+                // Memory position → coordinates over `axes` (row-major in memory order) → the constant's element.
+                let index = ShapeOps.gatherIndices(shape: axes.map { v.shape[$0] }) { coord in
+                    var k = 0
+                    for (i, axis) in axes.enumerated() where ks[axis] != 1 { k += coord[i] * kStrides[axis] }
+                    return k
+                }
+                return (index.map { mul[$0] }, index.map { add[$0] })
+            }
+        }
+        let source = Broadcast.indices(from: ks, to: v.shape)
+        let mem = v.memoryToONNX()
+        return (mem.map { mul[source[$0]] }, mem.map { add[source[$0]] })
+    }
+
     /// The IR value is this ONNX value's alone: produced for it and read by nothing else, so it may be rewritten.
     func owns(_ v: RuntimeValue) -> Bool { owner[v.ir] == v.onnx && useCount(v.onnx) == 1 }
 
@@ -54,12 +81,11 @@ extension Lowerer {
         try ctx.allowOnly(["epsilon", "momentum", "training_mode", "spatial"])
         let x = try float(ctx, 0)
         guard x.shape.count >= 2 else { throw ctx.error("input \(x.shape) has no channel axis") }
-        let c = x.shape[1], inner = x.shape[2...].reduce(1, *)
+        let c = x.shape[1]
         var params: [NDArray?] = [nil]
         for i in 1..<5 { params.append(try constant(ctx, i, ["", "scale", "B", "mean", "var"][i])) }
         let (mul, add) = try NetworkOps.batchNormParameters(ctx, params, channels: c)
-        let fullMul = (0..<x.count).map { mul[($0 / inner) % c] }, fullAdd = (0..<x.count).map { add[($0 / inner) % c] }
-        return try applyAffine(ctx, x, mul: fullMul, add: fullAdd)
+        return try applyAffine(ctx, x, shape: [1, c] + [Int](repeating: 1, count: x.shape.count - 2), mul: mul, add: add)
     }
 
     mutating func lowerArithmetic(_ ctx: NodeContext) throws(ImportError) -> Lowered {
@@ -104,14 +130,13 @@ extension Lowerer {
             throw ctx.error("the constant \(k.shape) broadcasts the activation \(x.shape) to \(outShape); only per-element constants are supported")
         }
         guard let kv = k.floats else { throw ctx.error("the constant is not numeric") }
-        let full = Broadcast.expand(kv, from: k.shape, to: x.shape)
-        let n = full.count
+        let n = kv.count, s = k.shape
         switch (ctx.opType, constantFirst) {
-        case ("Add", _): return try applyAffine(ctx, x, mul: [Float](repeating: 1, count: n), add: full)
-        case ("Sub", false): return try applyAffine(ctx, x, mul: [Float](repeating: 1, count: n), add: full.map { -$0 })
-        case ("Sub", true): return try applyAffine(ctx, x, mul: [Float](repeating: -1, count: n), add: full)
-        case ("Mul", _): return try applyAffine(ctx, x, mul: full, add: [Float](repeating: 0, count: n))
-        case ("Div", false): return try applyAffine(ctx, x, mul: full.map { 1 / $0 }, add: [Float](repeating: 0, count: n))
+        case ("Add", _): return try applyAffine(ctx, x, shape: s, mul: [Float](repeating: 1, count: n), add: kv)
+        case ("Sub", false): return try applyAffine(ctx, x, shape: s, mul: [Float](repeating: 1, count: n), add: kv.map { -$0 })
+        case ("Sub", true): return try applyAffine(ctx, x, shape: s, mul: [Float](repeating: -1, count: n), add: kv)
+        case ("Mul", _): return try applyAffine(ctx, x, shape: s, mul: kv, add: [Float](repeating: 0, count: n))
+        case ("Div", false): return try applyAffine(ctx, x, shape: s, mul: kv.map { 1 / $0 }, add: [Float](repeating: 0, count: n))
         default: throw ctx.error("dividing a constant by an activation is not supported")
         }
     }

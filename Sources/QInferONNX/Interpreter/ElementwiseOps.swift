@@ -12,8 +12,9 @@ enum ElementwiseOps {
 
     static func binary(_ ctx: NodeContext, _ a: NDArray, _ b: NDArray) throws(ImportError) -> NDArray {
         guard let shape = Broadcast.shape(a.shape, b.shape) else {
-            throw ctx.error("shapes \(a.shape) and \(b.shape) do not broadcast")
+            throw ctx.error("'\(ctx.inputName(0))' \(a.shape) and '\(ctx.inputName(1))' \(b.shape) do not broadcast")
         }
+        try ctx.checkShape(shape)
         guard a.isConstant && b.isConstant else { return .shapeOnly(shape) }
         let ia = Broadcast.indices(from: a.shape, to: shape), ib = Broadcast.indices(from: b.shape, to: shape)
         if case .i64(let x) = a.elements, case .i64(let y) = b.elements, ctx.opType != "Pow" {
@@ -104,7 +105,7 @@ enum ElementwiseOps {
         let rank = x.shape.count
         var axis = try ctx.int("axis", default: ctx.opset < 13 ? 1 : -1)
         if axis < 0 { axis += rank }
-        guard (0..<max(rank, 1)).contains(axis) else { throw ctx.error("axis \(axis) is out of range for rank \(rank)") }
+        guard (0..<rank).contains(axis) else { throw ctx.error("axis \(axis) is out of range for rank \(rank)") }
         guard let v = x.floats else { return .shapeOnly(x.shape) }
         // Before opset 13 the input is coerced to 2-D at `axis`; from 13 on softmax runs along that one axis.
         let outer = x.shape[..<axis].reduce(1, *)

@@ -20,6 +20,22 @@ public struct NDArray: Sendable, Equatable {
     public static func shapeOnly(_ shape: [Int], isFloat: Bool = true) -> NDArray { NDArray(shape: shape, elements: nil) }
 
     public var count: Int { shape.reduce(1, *) }
+
+    /// Largest element count of any value the interpreter computes (1 GiB of f32, the engine's limit too).
+    static let maxElements = 1 << 28
+
+    /// The element count of `shape`, or nil when an axis is negative or the count passes `maxElements` (checked
+    /// arithmetic: shapes come from untrusted files).
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= maxElements else { return nil }
+            n = p
+        }
+        return n
+    }
     public var isConstant: Bool { elements != nil }
 
     public var floats: [Float]? {

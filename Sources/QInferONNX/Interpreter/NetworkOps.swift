@@ -16,10 +16,11 @@ enum NetworkOps {
         let group = try ctx.int("group", default: 1)
         let n = x.shape[0], c = x.shape[1], m = w.shape[0]
         guard group >= 1, c % group == 0, m % group == 0, w.shape[1] * group == c else {
-            throw ctx.error("weights \(w.shape) with group \(group) do not fit \(c) input channels")
+            throw ctx.error("weights '\(ctx.inputName(1))' \(w.shape) (group \(group)) do not fit the \(c) channels of '\(ctx.inputName(0))' \(x.shape)")
         }
         let g = try WindowGeometry(ctx, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
         let outShape = [n, m] + g.output
+        try ctx.checkShape(outShape)
         let bias: [Float]?
         if inputs.count > 2, let b = inputs[2] {
             guard b.shape == [m] else { throw ctx.error("bias \(b.shape) must be [\(m)]") }
@@ -65,6 +66,7 @@ enum NetworkOps {
         if ctx.node.output.count > 1 && !ctx.node.output[1].isEmpty { throw ctx.error("the Indices output is not supported") }
         let g = try WindowGeometry(ctx, input: Array(x.shape[2...]), kernel: kernel, ceilMode: try ctx.int("ceil_mode", default: 0) != 0)
         let outShape = Array(x.shape[..<2]) + g.output
+        try ctx.checkShape(outShape)
         guard let v = x.floats else { return .shapeOnly(outShape) }
         let includePad = try ctx.int("count_include_pad", default: 0) != 0
         let r = g.input.count
@@ -174,6 +176,7 @@ enum NetworkOps {
         guard k == kb else { throw ctx.error("A \(a.shape) and B \(b.shape) do not chain (transA \(ta), transB \(tb))") }
         let c = inputs.count > 2 ? inputs[2] : nil
         if let c, Broadcast.shape(c.shape, [m, n]) != [m, n] { throw ctx.error("C \(c.shape) does not broadcast to [\(m), \(n)]") }
+        try ctx.checkShape([m, n])
         guard let av = a.floats, let bv = b.floats, c == nil || c!.isConstant else { return .shapeOnly([m, n]) }
         let alpha = try ctx.float("alpha", default: 1), beta = try ctx.float("beta", default: 1)
         let cv = c.map { Broadcast.expand($0.floats!, from: $0.shape, to: [m, n]) }
@@ -200,6 +203,7 @@ enum NetworkOps {
         var outShape = batch + [m, n]
         if a.shape.count == 1 { outShape.remove(at: outShape.count - 2) }
         if b.shape.count == 1 { outShape.removeLast() }
+        try ctx.checkShape(outShape)
         guard let av = a.floats, let bv = b.floats else { return .shapeOnly(outShape) }
         let batches = batch.reduce(1, *)
         let ia = Broadcast.indices(from: Array(a2.dropLast(2)), to: batch), ib = Broadcast.indices(from: Array(b2.dropLast(2)), to: batch)

@@ -24,6 +24,17 @@ struct NodeContext {
 
     func has(_ name: String) -> Bool { attributes[name] != nil }
 
+    /// The ONNX name of input `i` (for messages).
+    func inputName(_ i: Int) -> String { i < node.input.count ? node.input[i] : "?" }
+
+    /// Refuses an output shape with a negative axis or more than NDArray.maxElements elements, before anything of
+    /// that size is allocated or multiplied out.
+    func checkShape(_ shape: [Int]) throws(ImportError) {
+        guard NDArray.elementCount(shape) != nil else {
+            throw error("output shape \(shape) is negative or has more than \(NDArray.maxElements) elements")
+        }
+    }
+
     func int(_ name: String, default value: Int? = nil) throws(ImportError) -> Int {
         guard let a = attributes[name] else {
             if let value { return value }
@@ -39,7 +50,7 @@ struct NodeContext {
         guard a.type == .ints || a.type == .undefined else { throw error("attribute '\(name)' must be a list of ints") }
         var out: [Int] = []
         for v in a.ints {
-            guard let i = Int(exactly: v), abs(i) < 1 << 40 else { throw error("attribute '\(name)' holds \(v), out of range") }
+            guard let i = Int(exactly: v), i > -(1 << 40), i < 1 << 40 else { throw error("attribute '\(name)' holds \(v), out of range") }
             out.append(i)
         }
         return out

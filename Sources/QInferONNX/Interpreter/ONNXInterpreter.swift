@@ -47,13 +47,16 @@ public struct ONNXInterpreter {
                 throw .tensor(name: input.name, message: "axis \(i) of the graph input has no fixed size (\(d.dimParam.isEmpty ? "unknown" : d.dimParam))")
             }
         }
+        guard NDArray.elementCount(shape) != nil else {
+            throw .tensor(name: input.name, message: "the graph input \(shape) has more than \(NDArray.maxElements) elements")
+        }
         var contexts: [NodeContext] = []
         for (i, node) in graph.node.enumerated() {
+            let ctx = NodeContext(node: node, opset: opset, index: i)
             guard node.domain.isEmpty || node.domain == "ai.onnx" else {
-                throw .unsupportedOp(name: node.name.isEmpty ? "#\(i)" : node.name, opType: node.opType, domain: node.domain,
+                throw .unsupportedOp(name: ctx.displayName, opType: node.opType, domain: node.domain,
                                      opset: file.opsetVersion(domain: node.domain) ?? 0)
             }
-            let ctx = NodeContext(node: node, opset: opset, index: i)
             guard ONNXOps.supported.contains(node.opType) else {
                 throw .unsupportedOp(name: ctx.displayName, opType: node.opType, domain: node.domain, opset: opset)
             }
@@ -87,7 +90,7 @@ public struct ONNXInterpreter {
                 ins.append(v)
             }
             let out = try ONNXOps.evaluate(ctx, ins, file: file)
-            guard out.shape.allSatisfy({ $0 >= 0 }), out.count <= 1 << 28 else { throw ctx.error("output shape \(out.shape) is too large") }
+            try ctx.checkShape(out.shape)
             values[ctx.node.output[0]] = out
         }
         guard values[outputName] != nil else { throw .graph("graph output '\(outputName)' is not produced by any node") }

@@ -16,6 +16,8 @@ enum ONNXOps {
             return t
         }
         let op = ctx.opType
+        // Every op but Constant reads input 0; the ops below may rely on it being there.
+        if op != "Constant", inputs.first == nil || inputs[0] == nil { throw ctx.error("input 0 is required") }
         if ElementwiseOps.binary.contains(op) { return try ElementwiseOps.binary(ctx, try input(0), try input(1)) }
         if ElementwiseOps.unary.contains(op) { return try ElementwiseOps.unary(ctx, try input(0)) }
         switch op {

@@ -3,7 +3,7 @@
 enum ShapeOps {
     static func normalizeAxis(_ ctx: NodeContext, _ axis: Int, rank: Int) throws(ImportError) -> Int {
         let a = axis < 0 ? axis + rank : axis
-        guard (0..<max(rank, 1)).contains(a) else { throw ctx.error("axis \(axis) is out of range for rank \(rank)") }
+        guard (0..<rank).contains(a) else { throw ctx.error("axis \(axis) is out of range for rank \(rank)") }
         return a
     }
 
@@ -41,12 +41,14 @@ enum ShapeOps {
                 throw ctx.error("shape \(spec) has a negative dimension")
             } else { out.append(d) }
         }
+        let what = "'\(ctx.inputName(0))' \(x.shape) (\(x.count) elements)"
+        guard let known = NDArray.elementCount(out) else { throw ctx.error("cannot reshape \(what) to \(spec): too many elements") }
         if let i = inferred {
-            let known = out.reduce(1, *)
-            guard known > 0, x.count % known == 0 else { throw ctx.error("cannot reshape \(x.shape) to \(spec)") }
+            guard known > 0, x.count % known == 0 else { throw ctx.error("cannot reshape \(what) to \(spec)") }
             out[i] = x.count / known
         }
-        guard out.reduce(1, *) == x.count else { throw ctx.error("cannot reshape \(x.shape) (\(x.count) elements) to \(out)") }
+        let count = NDArray.elementCount(out) ?? known
+        guard count == x.count else { throw ctx.error("cannot reshape \(what) to \(out) (\(count) elements)") }
         return NDArray(shape: out, elements: x.elements)
     }
 
@@ -143,6 +145,7 @@ enum ShapeOps {
             }
             shape[axis] += t.shape[axis]
         }
+        try ctx.checkShape(shape)
         guard inputs.allSatisfy(\.isConstant) else { return .shapeOnly(shape) }
         let outer = shape[..<axis].reduce(1, *)
         let allInts = inputs.allSatisfy { !$0.isFloat }
@@ -160,6 +163,7 @@ enum ShapeOps {
         let rank = data.shape.count
         let axis = try normalizeAxis(ctx, try ctx.int("axis", default: 0), rank: rank)
         let shape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+        try ctx.checkShape(shape)
         guard data.isConstant, let idx = indices.ints else { return .shapeOnly(shape) }
         let n = data.shape[axis], inner = data.shape[(axis + 1)...].reduce(1, *), outer = data.shape[..<axis].reduce(1, *)
         var src: [Int] = []
@@ -223,6 +227,7 @@ enum ShapeOps {
         let rank = x.shape.count
         let (pads, value) = try padSpec(ctx, inputs, rank: rank)
         let shape = (0..<rank).map { x.shape[$0] + pads[$0] + pads[$0 + rank] }
+        try ctx.checkShape(shape)
         guard let v = x.floats else { return .shapeOnly(shape) }
         let src = NDArray.strides(x.shape)
         let idx = gatherIndices(shape: shape) { coord in
