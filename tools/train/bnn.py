@@ -105,7 +105,9 @@ class IRConv2d(nn.Conv2d):
 class LSRBinary(nn.Module):
     """BiPointNet binary layer: sign(activation) x sign(weight) (clipped STE), then Layer-wise Scale Recovery: one
     learned scalar alpha multiplying the output. alpha is initialized on the first training batch to the ratio of
-    the output std of the full-precision layer to that of the binarized layer (as in the paper).
+    the output std of the full-precision layer to that of the binarized layer (as in the paper). alpha is learned
+    as log(alpha): with a BatchNorm right after the layer the loss is nearly flat in alpha, and Adam's
+    unit-size steps made a plain alpha (~0.01-0.1) random-walk through zero, which wrecked the BatchNorm statistics.
     kind = 'conv1d' (kernel 1, input [B,C,N]) or 'linear' (input [B,C])."""
 
     def __init__(self, cin, cout, kind):
@@ -114,10 +116,15 @@ class LSRBinary(nn.Module):
         shape = (cout, cin, 1) if kind == 'conv1d' else (cout, cin)
         self.weight = nn.Parameter(torch.empty(shape))
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        self.alpha = nn.Parameter(torch.ones(()))
+        self.log_alpha = nn.Parameter(torch.zeros(()))
         self.register_buffer('alpha_initialized', torch.zeros((), dtype=torch.bool))
         self.export = False
         self.register_buffer('w_frozen', torch.zeros(0), persistent=False)
+        self.register_buffer('alpha_frozen', torch.ones(()), persistent=False)
+
+    @property
+    def alpha(self):
+        return self.log_alpha.exp()
 
     def _op(self, x, w):
         return F.conv1d(x, w) if self.kind == 'conv1d' else F.linear(x, w)
@@ -125,15 +132,16 @@ class LSRBinary(nn.Module):
     def freeze(self):
         with torch.no_grad():
             self.w_frozen = sign_pm1(self.weight).clone()
+            self.alpha_frozen = self.alpha.detach().clone()
 
     def forward(self, x):
         if self.export:
-            return self._op(torch.sign(x), self.w_frozen) * self.alpha
+            return self._op(torch.sign(x), self.w_frozen) * self.alpha_frozen
         out = self._op(_STESign.apply(x), _STESign.apply(self.weight))
         if self.training and not bool(self.alpha_initialized):
             with torch.no_grad():
                 ref = self._op(x, self.weight)
-                self.alpha.fill_(float(ref.std() / (out.std() + 1e-8)))
+                self.log_alpha.fill_(float(torch.log(ref.std() / (out.std() + 1e-8))))
                 self.alpha_initialized.fill_(True)
         return out * self.alpha
 

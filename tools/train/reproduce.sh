@@ -10,7 +10,8 @@
 # 4. training: tools/train/train_all.sh (two single-thread queues, nice 10; see that script for epochs)
 # 5. export: models/irnet/irnet{,-fp32}.onnx, models/bipointnet/bipointnet{,-fp32}.onnx, checked against torch
 #    (tools/train/export_report.json)
-# 6. evaluation with onnxruntime on the committed test sets: tools/train/results.json
+# 6. evaluation with onnxruntime on the committed test sets: tools/train/results.json, README results section
+#    (steps 5-6 are tools/train/finish.sh)
 #
 # Steps whose outputs exist are not redone (delete .data/ or tools/train/runs/<model>/ to redo them).
 # Environment: EPOCHS_POINTNET, EPOCHS_IRNET, THREADS (train_all.sh), PYTHON3 (default python3).
@@ -54,8 +55,5 @@ fi
 log "training (logs in tools/train/runs/<model>/train.log)"
 bash "$HERE/train_all.sh"
 
-log "exporting ONNX"
-nice -n 10 "$PY" "$HERE/export_onnx.py" irnet irnet-fp32 bipointnet pointnet-fp32 --report "$HERE/export_report.json"
-
-log "evaluating with onnxruntime"
-nice -n 10 "$PY" "$HERE/eval_onnx.py" --out "$HERE/results.json"
+log "exporting ONNX, evaluating with onnxruntime, rendering the README results"
+bash "$HERE/finish.sh"

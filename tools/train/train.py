@@ -144,7 +144,12 @@ def main():
         ck = torch.load(ckpt_path, weights_only=False)
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched'])
         gen.set_state(ck['gen']); log = ck['log']; start_epoch = ck['epoch']
-        print('resuming after epoch', start_epoch, flush=True)
+        if log['epochs'] != args.epochs:
+            # The cosine schedule (and IR-Net's EDE schedule) continue from here towards the new total.
+            log.setdefault('schedule_changes', []).append(
+                {'after_epoch': start_epoch, 'epochs_before': log['epochs'], 'epochs_after': args.epochs})
+            log['epochs'] = args.epochs
+        print('resuming after epoch', start_epoch, 'of', args.epochs, flush=True)
 
     step = start_epoch * steps_per_epoch
     for epoch in range(start_epoch, args.epochs):

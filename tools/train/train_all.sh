@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the four nets in parallel, one single-thread process each, at nice 10:
-#   bipointnet, pointnet-fp32 (EPOCHS_POINTNET, default 20) and irnet, irnet-fp32 (EPOCHS_IRNET, default 5).
+#   bipointnet, pointnet-fp32 (EPOCHS_POINTNET, default 12) and irnet, irnet-fp32 (EPOCHS_IRNET, default 3).
 # On the 2-core machine that is shared with Swift builds, four single-thread processes keep both cores busy and
 # keep a fair share of the CPU while a build runs. Logs: tools/train/runs/<model>/train.log. An interrupted run
 # resumes from its per-epoch checkpoint; a finished model (model.pt present) is skipped.
@@ -11,8 +11,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 PY=${PYTHON:-$ROOT/.venv-torch/bin/python}
 THREADS=${THREADS:-1}
 RUNS=${RUNS:-$HERE/runs}
-EP_PN=${EPOCHS_POINTNET:-20}
-EP_IR=${EPOCHS_IRNET:-5}
+EP_PN=${EPOCHS_POINTNET:-12}
+EP_IR=${EPOCHS_IRNET:-3}
 
 train() {  # model epochs
     local model=$1 epochs=$2
