@@ -43,8 +43,11 @@ let package = Package(
         .executableTarget(
             name: "qinfer",
             dependencies: [
-                "QInferKernels", "QInferKernelBench", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferONNX",
+                "QInferKernels", "QInferKernelBench", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferONNX", "QInferProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The daemon client (models, infer, push, …): HTTP/1.1 over qinferd's Unix socket.
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The .qpack format: writer, validating reader over a read-only mapping, metadata, graph IR.
@@ -95,6 +98,10 @@ let package = Package(
             .target(name: "CSystemd", condition: .when(platforms: [.linux])),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The built qinferd and qinfer on real sockets: every endpoint, hot swaps under load, kill -9, quarantine, bad
+        // requests, a second uid, sd_notify, socket activation, draining. Needs `swift build` output next to the bundle.
+        .testTarget(name: "IntegrationTests",
+                    dependencies: ["QInferProtocol", "QInferTestSupport", "QInferModel", "QInferEngine", "QInferInputFormats"]),
         .testTarget(name: "QInferBoardTests",
                     dependencies: ["QInferBoard", .product(name: "Logging", package: "swift-log")]),
         // Test helper for QInferBoardTests: a process that inherits LISTEN_FDS sockets or bootstraps logging.
