@@ -136,6 +136,19 @@ import Testing
         #expect(message.contains("cannot reshape"))
     }
 
+    @Test func emptyInitializerWithHugeAxes() {
+        // Zero elements, so the file needs no data; Flatten would multiply 2⁴⁰ · 2⁴⁰.
+        var g = GraphBuilder(input: "x", shape: [1, 4])
+        g.graph.initializer.append(TestModels.tensor("e", dims: [0, 1 << 40, 1 << 40], type: .float))
+        g.node("Flatten", ["e"], "f", int: ["axis": 1])
+        g.node("Relu", ["x"], "y")
+        guard case let .tensor(name, message)? = Self.importError(g.model(output: "y")) else {
+            Issue.record("expected a tensor error")
+            return
+        }
+        #expect(name == "e" && message.contains("larger than"))
+    }
+
     @Test func convWithMismatchedChannels() {
         var g = GraphBuilder(input: "x", shape: [1, 3, 8, 8])
         g.initializer("W", [4, 2, 3, 3], [Float](repeating: 0.5, count: 72))

@@ -26,17 +26,23 @@ extension Lowerer {
     }
 
     /// Whether every consumer of a Sign output can read it as packed bits (so the layer before may write bits).
+    /// (A worklist rather than recursion through Pads: a crafted chain of Pads must not exhaust the stack.)
     func allConsumersBinary(_ onnx: String) -> Bool {
-        guard let uses = consumers[onnx], !uses.isEmpty else { return false }
-        for u in uses {
-            guard u >= 0 else { return false }
-            let ctx = contexts[u]
-            if ctx.opType == "Pad" {
-                guard allConsumersBinary(ctx.node.output[0]) else { return false }
-                continue
+        var pending = [onnx]
+        var seen: Set<String> = []
+        while let value = pending.popLast() {
+            guard seen.insert(value).inserted else { continue }
+            guard let uses = consumers[value], !uses.isEmpty else { return false }
+            for u in uses {
+                guard u >= 0 else { return false }
+                let ctx = contexts[u]
+                if ctx.opType == "Pad" {
+                    pending.append(ctx.node.output[0])
+                    continue
+                }
+                guard ["Conv", "Gemm", "MatMul"].contains(ctx.opType), ctx.node.input.first == value,
+                      binaryWeights(ctx).0 != nil else { return false }
             }
-            guard ["Conv", "Gemm", "MatMul"].contains(ctx.opType), ctx.node.input.first == onnx,
-                  binaryWeights(ctx).0 != nil else { return false }
         }
         return true
     }

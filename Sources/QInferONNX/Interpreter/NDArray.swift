@@ -24,17 +24,18 @@ public struct NDArray: Sendable, Equatable {
     /// Largest element count of any value the interpreter computes (1 GiB of f32, the engine's limit too).
     static let maxElements = 1 << 28
 
-    /// The element count of `shape`, or nil when an axis is negative or the count passes `maxElements` (checked
-    /// arithmetic: shapes come from untrusted files).
+    /// The element count of `shape`, or nil when an axis is negative or the product of its nonzero axes passes
+    /// `maxElements` (checked arithmetic: shapes come from untrusted files). Bounding the nonzero axes too means a
+    /// product of any of a checked shape's axes fits an Int, even for an empty tensor like [0, 2⁴⁰, 2⁴⁰].
     static func elementCount(_ shape: [Int]) -> Int? {
         var n = 1
         for d in shape {
             guard d >= 0 else { return nil }
-            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            let (p, overflow) = n.multipliedReportingOverflow(by: max(d, 1))
             guard !overflow, p <= maxElements else { return nil }
             n = p
         }
-        return n
+        return shape.contains(0) ? 0 : n
     }
     public var isConstant: Bool { elements != nil }
 

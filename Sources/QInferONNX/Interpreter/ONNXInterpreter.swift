@@ -17,9 +17,14 @@ public struct ONNXInterpreter {
             throw .unsupportedOpset(domain: "", version: opset, supported: ONNXOps.supportedOpsets)
         }
         var inits: [String: NDArray] = [:]
-        do {
-            for t in try file.initializers() { inits[t.name] = t.ndarray }
-        } catch { throw .file(error) }
+        let tensors: [ONNXTensor]
+        do { tensors = try file.initializers() } catch { throw .file(error) }
+        for t in tensors {
+            guard NDArray.elementCount(t.shape) != nil else {
+                throw .tensor(name: t.name, message: "shape \(t.shape) is larger than \(NDArray.maxElements) elements")
+            }
+            inits[t.name] = t.ndarray
+        }
         let runtime = graph.input.filter { inits[$0.name] == nil }
         guard runtime.count == 1 else {
             throw .graph("\(file.source): the graph has \(runtime.count) runtime inputs (\(runtime.map(\.name).joined(separator: ", "))); exactly one is supported")
