@@ -53,6 +53,29 @@ public final class Daemon: Sendable {
         }
     }
 
+    private let requestsInFlight = Atomic<Int>(0)
+    private let stoppingFlag = Atomic<Bool>(false)
+
+    /// HTTP requests whose head has arrived and whose response is not written yet (SIGTERM waits for them).
+    public var inFlightRequests: Int { requestsInFlight.load(ordering: .acquiring) }
+    func requestStarted() { requestsInFlight.add(1, ordering: .relaxed) }
+    func requestFinished() { requestsInFlight.subtract(1, ordering: .releasing) }
+
+    /// True once a drain began: responses then carry `connection: close`.
+    public var isStopping: Bool { stoppingFlag.load(ordering: .acquiring) }
+
+    /// Graceful stop (SIGTERM), after the caller closed the listening socket: every request already received gets
+    /// its answer written (waiting at most `timeout`), then the scheduler finishes whatever is left.
+    /// - Returns: the number of requests still unanswered (0 unless the timeout passed).
+    @discardableResult
+    public func drain(timeout: Duration) -> Int {
+        stoppingFlag.store(true, ordering: .releasing)
+        let end = ContinuousClock.now + timeout
+        while inFlightRequests > 0 && ContinuousClock.now < end { usleep(2000) }
+        scheduler.drain()
+        return inFlightRequests
+    }
+
     public var ready: Bool {
         get { isReady.load(ordering: .acquiring) }
     }

@@ -16,6 +16,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var body: ByteBuffer?
     private var discarding = false
     private var streaming = false
+    /// A request of this connection is counted in `daemon.inFlightRequests` until its response is written.
+    private var pending = false
 
     init(daemon: Daemon, peer: PeerCredentials?, overLimit: Bool) {
         self.daemon = daemon
@@ -29,10 +31,17 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = h
             body = context.channel.allocator.buffer(capacity: 0)
             discarding = false
+            if !pending {
+                pending = true
+                daemon.requestStarted()
+            }
             let limit = daemon.config.maxBodyBytes
             if let length = h.headers.first(name: "content-length").flatMap(Int.init), length > limit {
                 discarding = true
                 fail(context, APIFailure(.payloadTooLarge, "the body has \(length) bytes; the limit is \(limit)"), close: true)
+            } else if h.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                // curl sends this for bodies over 1 MB and waits a second for it before sending the body.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: h.version, status: .continue))), promise: nil)
             }
         case .body(var chunk):
             guard !discarding else { return }
@@ -54,6 +63,18 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             route(context, head, bytes)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finished()
+        context.fireChannelInactive()
+    }
+
+    private func finished() {
+        if pending {
+            pending = false
+            daemon.requestFinished()
         }
     }
 
@@ -159,8 +180,19 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return try daemon.store.info(name)
             }
         default:
-            let known = ["health", "models", "stats", "metrics", "events", "reload"].contains(rest.first ?? "")
-            fail(context, APIFailure(known ? .methodNotAllowed : .notFound, "no route \(method) \(path)"))
+            let known = Self.isRoute(rest)
+            fail(context, APIFailure(known ? .methodNotAllowed : .notFound, known ? "\(method) is not allowed on \(path)" : "no route \(path)"))
+        }
+    }
+
+    /// Whether some method serves this path (under /v1): 405 for the others, 404 for paths nothing serves.
+    static func isRoute(_ rest: [String]) -> Bool {
+        switch (rest.count, rest.first) {
+        case (1, let first?): ["health", "models", "stats", "metrics", "events", "reload"].contains(first)
+        case (2, "models"): true
+        case (3, "models"): ["infer", "activate", "rollback"].contains(rest[2])
+        case (4, "models"): rest[2] == "versions"
+        default: false
         }
     }
 
@@ -190,9 +222,11 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/x-ndjson")
         headers.add(name: "cache-control", value: "no-store")
+        // Subscribed before the head is written: a line published meanwhile is queued behind the head on this loop.
+        daemon.events.add(context.channel)
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         streaming = true
-        daemon.events.add(context.channel)
+        finished() // a stream is not a request to wait for when draining
     }
 
     // MARK: responses
@@ -223,7 +257,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, contentType: String, bytes: [UInt8], close: Bool = false,
                  extraHeaders: [(String, String)] = []) {
-        guard context.channel.isActive, !streaming else { return }
+        guard context.channel.isActive, !streaming else { return finished() }
+        let close = close || daemon.isStopping
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: contentType)
         headers.add(name: "content-length", value: "\(bytes.count)")
@@ -234,9 +269,12 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         buffer.writeBytes(bytes)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if close {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
+        let counted = pending
+        pending = false
+        let channel = context.channel, daemon = daemon
+        done.whenComplete { _ in
+            if counted { daemon.requestFinished() }
+            if close { channel.close(promise: nil) }
         }
     }
 }

@@ -38,6 +38,13 @@ public final class ModelStore: Sendable {
             }
         }
         var loaded = Table()
+        var unfinished = 0, quarantined = 0
+        // A temporary state.json from a save that never finished: the previous state.json is still whole.
+        for file in Self.entries(root) where file.hasPrefix(".state.json.") {
+            unlink("\(root)/\(file)")
+            unfinished += 1
+            logger.warning("removed unfinished state write \(root)/\(file)")
+        }
         let (state, stateProblem) = StoreState.load(from: statePath)
         if let stateProblem { logger.error("\(stateProblem)") }
         loaded.state = state
@@ -48,6 +55,7 @@ public final class ModelStore: Sendable {
                 if file.hasPrefix(".") {
                     // A temporary file from an upload that never finished (crash, kill -9): never valid.
                     unlink(path)
+                    unfinished += 1
                     logger.warning("removed unfinished upload \(path)")
                     continue
                 }
@@ -58,6 +66,7 @@ public final class ModelStore: Sendable {
                                                                                      source: "store", isa: isa)
                 } catch {
                     quarantine(path, name: name, version: version, reason: error.message)
+                    quarantined += 1
                 }
             }
         }
@@ -72,6 +81,10 @@ public final class ModelStore: Sendable {
             loaded.state.models[name] = entry
         }
         loaded.state.models = loaded.state.models.filter { loaded.versions[$0.key] != nil }
+        let summary = "model store \(root): \(loaded.versions.count) model(s), \(loaded.versions.values.reduce(0) { $0 + $1.count }) version(s)"
+            + (unfinished > 0 ? ", removed \(unfinished) unfinished write(s)" : "")
+            + (quarantined > 0 ? ", quarantined \(quarantined) corrupt file(s)" : "")
+        logger.info("\(summary)")
         if loaded.versions.isEmpty {
             for dir in embeddedDirectories {
                 for path in Self.qpacks(under: dir) {

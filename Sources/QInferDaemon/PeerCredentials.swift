@@ -27,7 +27,8 @@ public struct PeerCredentials: Sendable, Equatable {
     static func supplementaryGroups(pid: Int32) -> [UInt32] {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return [] }
         for line in status.split(separator: "\n") where line.hasPrefix("Groups:") {
-            return line.dropFirst(7).split(separator: " ").compactMap { UInt32($0) }
+            // "Groups:\t27 50 " — a tab after the colon, spaces between.
+            return line.dropFirst(7).split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
         }
         return []
     }

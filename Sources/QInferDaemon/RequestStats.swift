@@ -10,6 +10,7 @@ public final class RequestStats: Sendable {
         var errors = 0
         var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var computeMicrosTotal = 0
+        var latencyMicrosTotal = 0
     }
     private let entries = Mutex<[String: Entry]>([:])
     private let rejectedCount = Atomic<Int>(0)
@@ -20,6 +21,7 @@ public final class RequestStats: Sendable {
         entries.withLock { e in
             e[model, default: Entry()].count += 1
             e[model]!.computeMicrosTotal += computeMicros
+            e[model]!.latencyMicrosTotal += max(totalMicros, 0)
             _ = e[model]!.latency.record(UInt64(max(totalMicros, 0)))
         }
     }
@@ -48,6 +50,7 @@ public final class RequestStats: Sendable {
     /// Prometheus text exposition format (version 0.0.4).
     public func prometheus() -> String {
         let s = snapshot()
+        let sums = entries.withLock { $0.mapValues(\.latencyMicrosTotal) }
         var out = """
         # HELP qinferd_requests_total Inference requests served, by model.
         # TYPE qinferd_requests_total counter
@@ -62,6 +65,7 @@ public final class RequestStats: Sendable {
             for (q, v) in [("0.5", m.latencyMicros.p50), ("0.9", m.latencyMicros.p90), ("0.99", m.latencyMicros.p99)] {
                 out += "qinferd_request_latency_microseconds{model=\"\(n)\",quantile=\"\(q)\"} \(v)\n"
             }
+            out += "qinferd_request_latency_microseconds_sum{model=\"\(n)\"} \(sums[m.name] ?? 0)\n"
             out += "qinferd_request_latency_microseconds_count{model=\"\(n)\"} \(m.count)\n"
         }
         out += "# HELP qinferd_rejected_total Requests refused because the queue or connection limit was reached.\n# TYPE qinferd_rejected_total counter\n"

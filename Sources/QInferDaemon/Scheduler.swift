@@ -45,11 +45,16 @@ public final class Scheduler: Sendable {
     private func loop() {
         while true {
             available.wait()
-            guard let job = queue.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
+            // Counted as running before it leaves the queue, so `load` never reads 0 while a job is between the two
+            // (drain() would return and the process exit under it).
+            guard let job = queue.withLock({ q -> Job? in
+                guard !q.isEmpty else { return nil }
+                running.add(1, ordering: .relaxed)
+                return q.removeFirst()
+            }) else {
                 if stopping.load(ordering: .acquiring) { return }
                 continue
             }
-            running.add(1, ordering: .relaxed)
             job.run(.now - job.enqueued)
             running.subtract(1, ordering: .relaxed)
         }

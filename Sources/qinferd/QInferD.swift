@@ -78,9 +78,12 @@ struct QInferD: ParsableCommand {
                     return
                 }
                 logger.info("signal \(sig): draining")
-                _ = try? notifier.stopping(status: "draining \(daemon.scheduler.load) request(s)")
+                _ = try? notifier.stopping(status: "draining \(daemon.inFlightRequests) request(s)")
                 try? server.channel.close().wait() // no new connections
-                daemon.scheduler.drain()         // queued and running inferences finish
+                // Requests already received are answered (their responses written) before the process exits.
+                let bound = Duration.milliseconds(daemon.config.deadlineMillis) + .seconds(5)
+                let unanswered = daemon.drain(timeout: bound)
+                if unanswered > 0 { logger.warning("\(unanswered) request(s) still unanswered after \(bound); exiting anyway") }
                 watchdog?.stop()
                 if let ownSocketPath { unlink(ownSocketPath) }
                 logger.info("stopped after \(daemon.stats.served) request(s)")

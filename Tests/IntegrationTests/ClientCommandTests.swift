@@ -1,0 +1,143 @@
+import Foundation
+import QInferProtocol
+import QInferTestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    @Suite("qinfer client commands") struct ClientCommands {
+        @Test("qinfer health, push, models, infer (npy, ply, f32, json, png), activate, rollback, stats, rm, reload against a real qinferd")
+        func commands() throws {
+            let s = try Scratch()
+            let d = try startDaemon(s)
+            let sock = d.socket
+            let a = try s.write("a.qpack", TestModels.a), b = try s.write("b.qpack", TestModels.b)
+            let expectA = try TestModels.expectedScores(TestModels.a), expectB = try TestModels.expectedScores(TestModels.b)
+            func q(_ args: [String], env: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+                let r = try runQInfer(args, environment: env)
+                #expect(r.status == 0, "qinfer \(args.joined(separator: " ")): \(r.err)", sourceLocation: sourceLocation)
+                return r.out
+            }
+            let socketFlag = ["--socket", sock]
+
+            var out = try q(["health"] + socketFlag)
+            #expect(out.contains("live, ready") && out.contains(sock), "\(out)")
+            out = try q(["models"] + socketFlag)
+            #expect(out.contains("serves no model"), "\(out)")
+
+            // push: name and version from the file's metadata, or given; --activate.
+            out = try q(["push", a] + socketFlag)
+            #expect(out.contains("installed pointnet-101 v1") && out.contains(": active"), "\(out)")
+            out = try q(["push", b, "--name", "pn", "--version", "7", "--json"], env: ["QINFERD_SOCKET": sock]) // the socket from the environment
+            let pushed = try JSONDecoder().decode(ModelVersionInfo.self, from: Data(out.utf8))
+            #expect(pushed.version == "7" && pushed.active)
+            out = try q(["push", a, "--name", "pn", "--version", "8"] + socketFlag)
+            #expect(out.contains("installed pn v8") && out.contains("not active (qinfer activate pn 8)"), "\(out)")
+
+            out = try q(["models"] + socketFlag)
+            let rows = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            #expect(rows.first == ["NAME", "ACTIVE", "PREVIOUS", "VERSIONS", "TASK", "INPUT", "SOURCE"], "\(out)")
+            #expect(rows.contains(["pn", "7", "-", "7,8", "pointcloud-classification", "64×3", "store"]), "\(out)")
+            #expect(rows.contains(["pointnet-101", "1", "-", "1", "pointcloud-classification", "64×3", "store"]), "\(out)")
+            out = try q(["models", "pn"] + socketFlag)
+            #expect(out.hasPrefix("pn: active 7"), "\(out)")
+            #expect(out.split(separator: "\n").contains { $0.hasPrefix("7 ") && $0.contains("*") }, "\(out)")
+            let list = try JSONDecoder().decode(ModelList.self, from: Data(try q(["models", "--json"] + socketFlag).utf8))
+            #expect(list.models.map(\.name) == ["pn", "pointnet-101"])
+
+            // infer: the extension picks the content type.
+            let npy = try s.write("cloud.npy", InputFileWriters.npy(shape: [TestModels.points, 3], f32: TestModels.input))
+            var inferred = try JSONDecoder().decode(InferResponse.self, from: Data(try q(["infer", "pn", npy, "--outputs", "--json"] + socketFlag).utf8))
+            #expect(inferred.version == "7" && TestModels.close(inferred.outputs ?? [], expectB))
+            let f32 = try s.write("cloud.f32", InputFileWriters.rawF32(TestModels.input))
+            inferred = try JSONDecoder().decode(InferResponse.self, from: Data(try q(["infer", "pn", f32, "--shape", "64,3", "--outputs", "--json"] + socketFlag).utf8))
+            #expect(TestModels.close(inferred.outputs ?? [], expectB))
+            let json = try s.write("cloud.json", try HTTP.json(["input": TestModels.input.map(Double.init), "shape": [TestModels.points, 3]]))
+            inferred = try JSONDecoder().decode(InferResponse.self, from: Data(try q(["infer", "pn", json, "--outputs", "--json"] + socketFlag).utf8))
+            #expect(TestModels.close(inferred.outputs ?? [], expectB))
+            let ply = try s.write("cloud.ply", InputFileWriters.plyBinary(TestModels.input))
+            out = try q(["infer", "pn", ply, "--top-k", "2"] + socketFlag)
+            let lines = out.split(separator: "\n").map(String.init)
+            #expect(lines.first == "pn v7 on \(ply)", "\(out)")
+            #expect(lines.filter { $0.hasPrefix("  1. ") || $0.hasPrefix("  2. ") }.count == 2 && !out.contains("  3. "), "\(out)")
+            let best = expectB.indices.max { expectB[$0] < expectB[$1] }!
+            #expect(lines.count > 1 && lines[1].hasPrefix("  1. c\(best) "), "\(out)")
+            #expect(out.contains("compute") && out.contains("µs"), "\(out)")
+            // A file whose name says nothing is sniffed (a PLY header).
+            let unnamed = try s.write("cloud.data", InputFileWriters.plyASCII(TestModels.input))
+            out = try q(["infer", "pn", unnamed] + socketFlag)
+            #expect(out.hasPrefix("pn v7 on"), "\(out)")
+            var r = try runQInfer(["infer", "pn", f32] + socketFlag)
+            #expect(r.status != 0 && r.err.contains("--shape"), "raw .f32 without --shape: \(r.err)")
+
+            // An image model through a .png.
+            let image = try s.write("img.qpack", try randomResNet(seed: 5, size: 8, inChannels: 1, widths: [16, 32], classes: 4, padValue: .zero))
+            _ = try q(["push", image, "--name", "img"] + socketFlag)
+            var rng = Rng(9)
+            let png = try s.write("frame.png", InputFileWriters.png(width: 8, height: 8, channels: 1, (0..<64).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
+            out = try q(["infer", "img", png, "--top-k", "1"] + socketFlag)
+            #expect(out.hasPrefix("img v1 on"), "\(out)")
+
+            // activate, rollback.
+            out = try q(["activate", "pn", "8"] + socketFlag)
+            #expect(out.trimmingCharacters(in: .newlines) == "pn: active 8, previous 7", "\(out)")
+            inferred = try JSONDecoder().decode(InferResponse.self, from: Data(try q(["infer", "pn", npy, "--outputs", "--json"] + socketFlag).utf8))
+            #expect(inferred.version == "8" && TestModels.close(inferred.outputs ?? [], expectA))
+            out = try q(["rollback", "pn"] + socketFlag)
+            #expect(out.trimmingCharacters(in: .newlines) == "pn: rolled back to 7, previous 8", "\(out)")
+
+            // stats.
+            out = try q(["stats"] + socketFlag)
+            let statRows = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            #expect(statRows.first == ["MODEL", "REQUESTS", "ERRORS", "P50", "ms", "P90", "ms", "P99", "ms", "MAX", "ms"], "\(out)")
+            #expect(statRows.contains { $0.first == "pn" && $0[1] == "6" && $0[2] == "0" }, "\(out)")
+            #expect(out.contains("rejected (queue full or too many connections): 0"), "\(out)")
+            let stats = try JSONDecoder().decode(StatsResponse.self, from: Data(try q(["stats", "--json"] + socketFlag).utf8))
+            #expect(stats.models.first { $0.name == "pn" }?.count == 6)
+
+            // Daemon errors: the message, exit status 1; with --json the body on stdout.
+            r = try runQInfer(["infer", "nope", npy] + socketFlag)
+            #expect(r.status == 1 && r.err.contains("no model named 'nope'") && r.err.contains("404 model_not_found"), "\(r.err)")
+            r = try runQInfer(["infer", "nope", npy, "--json"] + socketFlag)
+            try #expect(r.status == 1 && (try jsonObject(r.out))["error"] != nil, "\(r.out)")
+            r = try runQInfer(["activate", "pn", "99"] + socketFlag)
+            #expect(r.status == 1 && r.err.contains("404 version_not_found"), "\(r.err)")
+            r = try runQInfer(["models", "bad/name"] + socketFlag)
+            #expect(r.status != 0 && r.err.contains("not valid"), "\(r.err)")
+
+            // rm, reload, health.
+            out = try q(["rm", "pn", "--version", "8"] + socketFlag)
+            #expect(out.trimmingCharacters(in: .newlines) == "deleted pn v8; versions left: 7", "\(out)")
+            out = try q(["rm", "pn"] + socketFlag)
+            #expect(out.trimmingCharacters(in: .newlines) == "deleted pn", "\(out)")
+            out = try q(["reload"] + socketFlag)
+            #expect(out.contains("configuration reloaded"), "\(out)")
+            let health = try JSONDecoder().decode(Health.self, from: Data(try q(["health", "--json"] + socketFlag).utf8))
+            #expect(health.ready && health.models == 2)
+            try expectHealthy(d, after: "the client commands")
+        }
+
+        @Test("qinfer says which socket is missing or dead and to start qinferd")
+        func missingSocket() throws {
+            let s = try Scratch()
+            let missing = s.sub("none.sock")
+            var r = try runQInfer(["models", "--socket", missing])
+            #expect(r.status == 1 && r.err.contains("no socket at \(missing)") && r.err.contains("start qinferd"), "\(r.err)")
+            r = try runQInfer(["health"], environment: ["QINFERD_SOCKET": missing])
+            #expect(r.status == 1 && r.err.contains(missing), "QINFERD_SOCKET is used: \(r.err)")
+            // A socket file nobody listens on (left by a stopped daemon).
+            let stale = s.sub("stale.sock")
+            close(try listeningSocket(at: stale))
+            r = try runQInfer(["stats", "--socket", stale])
+            #expect(r.status == 1 && r.err.contains("nothing listens on \(stale)") && r.err.contains("start qinferd"), "\(r.err)")
+            let file = try s.write("plain", [1, 2, 3])
+            r = try runQInfer(["health", "--socket", file])
+            #expect(r.status == 1 && r.err.contains("is not a socket"), "\(r.err)")
+            // Without --socket or the variable: the system path (absent here, or a running system daemon).
+            r = try runQInfer(["health"])
+            #expect(r.status == 0 || r.err.contains(APIPaths.defaultSocket), "\(r.err)")
+        }
+    }
+}

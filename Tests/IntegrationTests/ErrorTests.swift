@@ -1,0 +1,128 @@
+import Foundation
+import QInferTestSupport
+import Testing
+
+extension Integration {
+    @Suite("bad requests") struct BadRequests {
+        @Test("malformed HTTP, wrong content type, wrong shape, NaN, oversized body, unknown model: JSON errors, and the daemon keeps serving")
+        func badRequests() throws {
+            let s = try Scratch()
+            let config = try s.write("qinferd.toml", Array("max_body_bytes = 4096\n".utf8))
+            try s.write("state/models/m/1.qpack", TestModels.a) // found in the store at start
+            let d = try startDaemon(s, extra: ["--config", config])
+            let sock = d.socket
+            let raw = InputFileWriters.rawF32(TestModels.input)
+            let shape = "\(TestModels.points),3"
+            #expect(try HTTP.request(sock, "POST", "/v1/models/m/infer", headers: ["Content-Type": "application/octet-stream", "X-Tensor-Shape": shape],
+                                     body: raw).status == 200, "a good request first")
+
+            // Malformed HTTP: raw bytes on the socket get a 400 JSON error and a closed connection.
+            let junk: [(String, [UInt8])] = [
+                ("garbage request line", Array("GARBAGE\r\n\r\n".utf8)),
+                ("binary junk", [0x00, 0x01, 0xFF, 0xFE, 0x80, 0x0D, 0x0A, 0x0D, 0x0A]),
+                ("bad content-length", Array("GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n".utf8)),
+                ("header without colon", Array("GET /v1/health HTTP/1.1\r\nHost x\r\n\r\n".utf8)),
+                ("bad version", Array("GET /v1/health HTTP/9.Z\r\n\r\n".utf8)),
+                ("huge header", Array(("GET /v1/health HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 200_000) + "\r\n\r\n").utf8)),
+            ]
+            for (what, bytes) in junk {
+                let c = try Connection(sock, timeout: 10)
+                try? c.send(bytes) // the daemon may close before reading everything
+                let r = try c.readResponse()
+                try expectAPIError(r, 400, "malformed_http", what)
+                #expect(r.headers["connection"] == "close" || c.closedByPeer(), "\(what): the connection is closed")
+                try expectHealthy(d, after: what)
+            }
+            // A client that connects and hangs up without a byte, or mid-request.
+            do { _ = try Connection(sock) }
+            do {
+                let c = try Connection(sock)
+                try c.send("POST /v1/models/m/infer HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc")
+            }
+            try expectHealthy(d, after: "clients hanging up")
+
+            // Wrong content type.
+            func infer(_ headers: [String: String], _ body: [UInt8], query: String = "") throws -> HTTPResult {
+                try HTTP.request(sock, "POST", "/v1/models/m/infer\(query)", headers: headers, body: body)
+            }
+            try expectAPIError(try infer(["Content-Type": "text/plain"], raw), 415, "unsupported_media_type", "text/plain")
+            try expectAPIError(try infer([:], raw), 415, "unsupported_media_type", "no content type")
+            try expectAPIError(try infer(["Content-Type": "application/octet-stream", "X-Input-Format": "docx"], raw), 415,
+                               "unsupported_media_type", "unknown X-Input-Format")
+            try expectHealthy(d, after: "wrong content types")
+
+            // Wrong shape.
+            var message = try expectAPIError(try infer(["Content-Type": "application/json"], try HTTP.json(["input": [1, 2, 3]])), 400, "bad_input",
+                                             "3 values for a [64, 3] model")
+            #expect(message.contains("3 values"), "\(message)")
+            try expectAPIError(try infer(["Content-Type": "application/json"], try HTTP.json(["input": [1, 2, 3, 4], "shape": [3, 2]])), 400,
+                               "bad_input", "values that do not fill their shape")
+            try expectAPIError(try infer(["Content-Type": "application/octet-stream", "X-Tensor-Shape": "10,3"], raw), 400, "bad_input",
+                               "raw body longer than its shape")
+            try expectAPIError(try infer(["Content-Type": "application/octet-stream", "X-Tensor-Shape": "a,b"], raw), 400, "bad_input",
+                               "unparsable shape header")
+            try expectAPIError(try infer(["Content-Type": "application/octet-stream"], raw), 400, "bad_input", "raw body without a shape")
+            try expectAPIError(try infer(["Content-Type": "application/json"], Array("{\"input\": [1, 2,".utf8)), 400, "bad_input", "broken JSON")
+            try expectAPIError(try infer(["Content-Type": "application/x-npy"], Array("not npy".utf8)), 400, "bad_input", "broken npy")
+            try expectHealthy(d, after: "wrong shapes")
+
+            // NaN and infinity (JSON cannot carry them; a raw float32 body can).
+            for (what, bad) in [("NaN", Float.nan), ("infinity", Float.infinity)] {
+                var values = TestModels.input
+                values[17] = bad
+                message = try expectAPIError(try infer(["Content-Type": "application/octet-stream", "X-Tensor-Shape": shape],
+                                                       InputFileWriters.rawF32(values)), 400, "bad_input", what)
+                #expect(message.lowercased().contains("finite") || message.lowercased().contains("nan"), "\(what): \(message)")
+            }
+            try expectHealthy(d, after: "non-finite inputs")
+
+            // Oversized bodies (max_body_bytes = 4096 from the config file), declared or chunked.
+            let big = [UInt8](repeating: 0x20, count: 10_000)
+            message = try expectAPIError(try infer(["Content-Type": "application/json"], big), 413, "payload_too_large", "declared oversized body")
+            #expect(message.contains("4096"), "\(message)")
+            do {
+                let c = try Connection(sock, timeout: 10)
+                var request = Array("POST /v1/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+                for _ in 0..<5 { request += Array("800\r\n".utf8) + [UInt8](repeating: 0x20, count: 0x800) + Array("\r\n".utf8) }
+                request += Array("0\r\n\r\n".utf8)
+                try? c.send(request)
+                try expectAPIError(try c.readResponse(), 413, "payload_too_large", "chunked oversized body")
+            }
+            try expectAPIError(try HTTP.request(sock, "PUT", "/v1/models/m?version=2", body: TestModels.a), 413, "payload_too_large",
+                               "an upload over the limit")
+            try expectHealthy(d, after: "oversized bodies")
+
+            // Unknown model, version, route.
+            message = try expectAPIError(try HTTP.request(sock, "POST", "/v1/models/nope/infer", headers: ["Content-Type": "application/octet-stream",
+                                                                                                          "X-Tensor-Shape": shape], body: raw),
+                                         404, "model_not_found", "unknown model")
+            #expect(message.contains("nope"), "\(message)")
+            try expectAPIError(try HTTP.request(sock, "POST", "/v1/models/m/activate", body: try HTTP.json(["version": "7"])), 404,
+                               "version_not_found", "unknown version")
+            try expectAPIError(try HTTP.request(sock, "POST", "/v1/models/m/activate", body: Array("7".utf8)), 400, "bad_request",
+                               "activate without {\"version\"}")
+            try expectAPIError(try HTTP.request(sock, "POST", "/v1/models/m/infer/extra"), 404, "not_found", "unknown sub-route")
+            try expectAPIError(try HTTP.request(sock, "POST", "/v1/models/m/versions"), 404, "not_found", "unknown sub-route")
+            try expectAPIError(try HTTP.get(sock, "/v1/models/m/infer"), 405, "method_not_allowed", "GET on the infer route")
+            try expectAPIError(try HTTP.request(sock, "PUT", "/v1/models/m/versions/1"), 405, "method_not_allowed", "PUT on a version")
+            try expectHealthy(d, after: "unknown names")
+
+            // Keep-alive: several requests on one connection, an error in the middle does not end it.
+            do {
+                let c = try Connection(sock, timeout: 10)
+                try c.send(HTTP.requestBytes("GET", "/v1/health", close: false))
+                #expect(try c.readResponse().status == 200)
+                try c.send(HTTP.requestBytes("POST", "/v1/models/m/infer", headers: ["Content-Type": "text/plain"], body: raw, close: false))
+                try expectAPIError(try c.readResponse(), 415, "unsupported_media_type", "error on a kept-alive connection")
+                try c.send(HTTP.requestBytes("POST", "/v1/models/m/infer", headers: ["Content-Type": "application/octet-stream", "X-Tensor-Shape": shape],
+                                             body: raw, close: false))
+                #expect(try c.readResponse().status == 200)
+            }
+
+            let stats = try HTTP.get(sock, "/v1/stats").json()
+            let m = (stats["models"] as? [[String: Any]])?.first { $0["name"] as? String == "m" }
+            #expect(m?["count"] as? Int == 2 && (m?["errors"] as? Int ?? 0) >= 8, "\(stats)")
+            try expectHealthy(d, after: "everything")
+        }
+    }
+}
