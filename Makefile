@@ -16,10 +16,12 @@ run: deps build-release
 test: deps python-deps test-swift test-c test-units
 
 # The ONNX tests need onnx, onnxruntime and numpy (pinned in tools/onnx/requirements.txt) in .venv: the committed
-# onnxruntime reference outputs are recomputed and compared, and the onnx wheel ships the backend node tests.
+# onnxruntime reference outputs are recomputed and compared, and the backend node tests are written from the onnx
+# wheel's own test-case generators (1.23 ships the generators, not the data) into the venv's onnx package.
 python-deps:
 	bash tools/onnx/setup-venv.sh
 	.venv/bin/python tools/onnx/reference_outputs.py --check
+	.venv/bin/python tools/onnx/generate_node_tests.py
 
 # apt-get only when something is missing, so a prepared machine needs no network and no root.
 deps:
