@@ -401,6 +401,54 @@ import Testing
         #expect(imported < 150 * Self.scale)
     }
 
+    /// Random small graphs of the known ops, wired at random to earlier values and to float or int64 constants,
+    /// with attributes drawn from the names these ops read and values from the edges of their ranges: every one
+    /// must import or fail with an error.
+    @Test func randomGraphsOfKnownOps() throws {
+        var rng = SplitMix64(seed: 0x6EA9_0000 ^ Self.seed)
+        func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }
+        let ops = ["Conv", "Gemm", "MatMul", "BatchNormalization", "Relu", "Clip", "Sign", "Add", "Sub", "Mul", "Div",
+                   "MaxPool", "AveragePool", "GlobalAveragePool", "ReduceMax", "ReduceMean", "Flatten", "Reshape",
+                   "Transpose", "Squeeze", "Unsqueeze", "Concat", "Pad", "Softmax", "Identity", "Shape", "Gather",
+                   "Cast", "Dropout", "Pow", "Sqrt", "ReduceSum", "Constant"]
+        let intAttributes = ["axis", "group", "transA", "transB", "keepdims", "ceil_mode", "count_include_pad",
+                             "allowzero", "to", "noop_with_empty_axes", "start", "end"]
+        let listAttributes = ["axes", "perm", "pads", "kernel_shape", "strides", "dilations"]
+        let small: [Int64] = [-3, -2, -1, 0, 1, 2, 3, 4, 7, 1 << 20, -(1 << 33)]
+        var imported = 0
+        let count = 1500 * Self.scale
+        for _ in 0..<count {
+            let inputShape: [Int64] = (0..<(1 + rng.next() % 4)).map { _ in Int64(1 + rng.next() % 5) }
+            var g = GraphBuilder(input: "x", shape: inputShape)
+            g.opset = pick([7, 9, 11, 12, 13, 17, 18, 25])
+            var values = ["x"]
+            for c in 0..<Int(rng.next() % 3) {
+                let dims: [Int64] = (0..<(rng.next() % 4)).map { _ in Int64(1 + rng.next() % 4) }
+                let n = dims.reduce(1, *)
+                if rng.next() % 3 == 0 {
+                    g.intInitializer("k\(c)", (0..<n).map { _ in pick(small) })
+                    g.graph.initializer[g.graph.initializer.count - 1].dims = dims
+                } else {
+                    g.initializer("k\(c)", dims, (0..<n).map { _ in Float(Int(rng.next() % 9) - 4) / 2 })
+                }
+                values.append("k\(c)")
+            }
+            for i in 0..<Int(1 + rng.next() % 4) {
+                let inputs = (0..<(1 + rng.next() % 3)).map { _ in rng.next() % 8 == 0 ? "" : pick(values) }
+                var ints: [String: [Int64]] = [:], int: [String: Int64] = [:]
+                for _ in 0..<(rng.next() % 3) {
+                    if rng.next() % 2 == 0 { int[pick(intAttributes)] = pick(small) } else {
+                        ints[pick(listAttributes)] = (0..<(rng.next() % 5)).map { _ in pick(small) }
+                    }
+                }
+                g.node(pick(ops), inputs, "v\(i)", ints: ints, int: int)
+                values.append("v\(i)")
+            }
+            if Self.survive(try g.model(output: values.last!).serializedBytes()) { imported += 1 }
+        }
+        #expect(imported > 0 && imported < count)
+    }
+
     /// QINFER_FUZZ_SCALE=n runs n times the damaged models; QINFER_FUZZ_SEED=k varies them (for longer hunts).
     static let scale = max(Int(ProcessInfo.processInfo.environment["QINFER_FUZZ_SCALE"] ?? "") ?? 1, 1)
     static let seed = UInt64(ProcessInfo.processInfo.environment["QINFER_FUZZ_SEED"] ?? "") ?? 0

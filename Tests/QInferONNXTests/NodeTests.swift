@@ -11,8 +11,9 @@ import Testing
 /// must equal its entry in `NodeTestExpectations`: a regression and a newly passing test both fail the suite.
 ///
 /// The tests are read from $QINFER_ONNX_NODE_TESTS, else from the repository venv's onnx package
-/// (.venv/lib/python3*/site-packages/onnx/backend/test/data/node, written by tools/onnx/generate_node_tests.py,
-/// which tools/onnx/setup-venv.sh runs). Nothing is written to the repository while the tests run.
+/// (.venv/lib/python3*/site-packages/onnx/backend/test/data/node, where older wheels shipped them and where
+/// tools/onnx/generate_node_tests.py writes them). Nothing is written to the repository while the tests run.
+/// A missing directory fails the test, saying how to make it.
 ///
 ///   QINFER_NODE_TESTS_PRINT=table   prints the outcomes as NodeTestExpectations.text lines (to paste after a change)
 ///   QINFER_NODE_TESTS_PRINT=ops     prints pass/skip counts per tested op and skip reason
@@ -75,8 +76,8 @@ enum NodeTestData {
         .deletingLastPathComponent().path
 
     static let missingMessage = "ONNX backend node tests not found: run `bash tools/onnx/setup-venv.sh` (it installs onnx "
-        + "into .venv and writes the node tests with tools/onnx/generate_node_tests.py), or set QINFER_ONNX_NODE_TESTS "
-        + "to a directory of node tests"
+        + "into .venv) and `.venv/bin/python tools/onnx/generate_node_tests.py` (onnx 1.23's wheel ships the node test "
+        + "generators, not their data), or set QINFER_ONNX_NODE_TESTS to a directory of node tests"
 
     static func locate() -> Result<String, FixtureError> {
         let fm = FileManager.default
