@@ -10,11 +10,14 @@ where older wheels shipped them, inside the venv's onnx package, so nothing is w
     .venv/bin/python tools/onnx/generate_node_tests.py -o DIR     # elsewhere (then QINFER_ONNX_NODE_TESTS=DIR)
 
 Random inputs are seeded, so two runs write the same files. Tests whose inputs or outputs are not plain tensors
-(sequences, maps, optionals) are left out: no op the importer supports uses them. Prints one summary line.
+(sequences, maps, optionals) are left out: no op the importer supports uses them. A stamp in the directory records
+the onnx and numpy versions and this script's hash; when they match, nothing is rewritten (--force rewrites).
+Prints one summary line.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import sys
@@ -41,12 +44,25 @@ def tensor_bytes(value, info) -> bytes | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-o", "--output", help="directory to write (default: the onnx package's data/node)")
+    parser.add_argument("--force", action="store_true", help="rewrite even when the stamp matches")
     args = parser.parse_args()
 
     import numpy as np
-    import onnx.backend.test.case.node as node_cases
+    import onnx
 
     out_root = args.output or default_output()
+    with open(__file__, "rb") as f:
+        stamp = f"onnx {onnx.__version__} numpy {np.__version__} script {hashlib.sha256(f.read()).hexdigest()}\n"
+    stamp_path = os.path.join(out_root, ".qinfer-generated")
+    if not args.force and os.path.isfile(stamp_path):
+        with open(stamp_path) as f:
+            if f.read() == stamp:
+                count = sum(1 for e in os.scandir(out_root) if e.is_dir())
+                print(f"generate_node_tests: {count} node tests in {out_root} are up to date")
+                return 0
+
+    import onnx.backend.test.case.node as node_cases
+
     np.random.seed(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # some generators divide by zero on purpose (±inf expectations)
@@ -84,6 +100,8 @@ def main() -> int:
             with open(os.path.join(case_dir, "test_data_set_0", name), "wb") as f:
                 f.write(data)
         written += 1
+    with open(os.path.join(staging, ".qinfer-generated"), "w") as f:
+        f.write(stamp)
     # Replace the old directory only once the new one is complete.
     shutil.rmtree(out_root, ignore_errors=True)
     os.replace(staging, out_root)
