@@ -72,6 +72,9 @@ def main():
                              'threads': log['threads'], 'train_size': log['train_size'],
                              'full_test_size': log['test_size'],
                              'full_test_acc_torch': log.get('final_test_acc'), 'config': log['config'],
+                             'init_from': (log.get('init_from') or {}).get('from'),
+                             'ema_offsets': log.get('ema_offsets'),
+                             'schedule_changes': log.get('schedule_changes'),
                              'history': [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in h.items()}
                                          for h in log['history']]}
         results[name] = r

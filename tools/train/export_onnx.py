@@ -158,8 +158,15 @@ def main():
         print(json.dumps(r))
         reports.append(r)
     if args.report:
+        # Merge with an existing report (one entry per model).
+        old = []
+        if os.path.exists(args.report):
+            with open(args.report) as f:
+                old = [r for r in json.load(f) if r['model'] not in {x['model'] for x in reports}]
+        order = [m for m in OUT_NAMES]
+        merged = sorted(old + reports, key=lambda r: order.index(r['model']))
         with open(args.report, 'w') as f:
-            json.dump(reports, f, indent=1)
+            json.dump(merged, f, indent=1)
 
 
 if __name__ == '__main__':

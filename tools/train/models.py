@@ -66,14 +66,19 @@ class BiPointNet(nn.Module):
     Binary (BiPointNet): FP32 Conv1d(3->64)+BN; binary k=1 convs 64->64->128->1024 (sign act, sign weights,
     LSR scalar, BN); max over points + EMA offset; binary Linear 1024->512->256 (sign, sign, LSR, BN);
     hardtanh, dropout, FP32 Linear(256 -> classes). The first layer has no ReLU so the Sign that follows never
-    sees exact zeros.
+    sees exact zeros. The EMA offset starts at the paper's -3.2041 (max of 1024 iid standard-normal values); train.py
+    can recalibrate it from the data (calibrate_ema) so that sign(max + offset) is +1 for half of the aggregated
+    features, the entropy-maximizing choice for a scalar offset when the points' features are not iid.
     FP32 twin: the same widths with ordinary Conv1d/Linear + BN + ReLU, plain max pool, dropout, FP32 Linear."""
 
     def __init__(self, num_classes, binary=True, widths=(64, 64, 128, 1024), head=(512, 256), dropout=0.3,
                  ema_offset=EMA_MAX_OFFSET_1024):
         super().__init__()
         self.binary = binary
-        self.ema_offset = ema_offset
+        # EMA offset (binary net only) as a buffer: saved with the weights, exported as the scalar of
+        # Add(ReduceMax(...), offset).
+        if binary:
+            self.register_buffer('ema_offset', torch.tensor(float(ema_offset)))
         self.conv1 = nn.Conv1d(3, widths[0], 1, bias=False)
         self.bn1 = nn.BatchNorm1d(widths[0])
         self.convs = nn.ModuleList()
@@ -89,6 +94,17 @@ class BiPointNet(nn.Module):
         self.act = nn.Hardtanh() if binary else nn.ReLU()
         self.drop = nn.Dropout(dropout)
         self.fc_out = nn.Linear(head[-1], num_classes)
+
+    def aggregate_features(self, x):
+        """Max-pooled features before the EMA offset, [B, 1024]."""
+        x = self.bn1(self.conv1(x))
+        if not self.binary:
+            x = torch.relu(x)
+        for conv, bn in zip(self.convs, self.bns):
+            x = bn(conv(x))
+            if not self.binary:
+                x = torch.relu(x)
+        return torch.amax(x, dim=2)
 
     def forward(self, x):
         x = self.bn1(self.conv1(x))

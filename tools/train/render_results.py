@@ -61,7 +61,9 @@ CARDS = {
                    'test set `testset_points.npy` (452 models, listed in `testset_models.txt`), CC BY-SA 4.0 (LICENSE).',
                    'PointNet without T-Nets: FP32 Conv1d(3→64)+BN; binary Conv1d k=1 64→64→128→1024 (sign, sign, LSR '
                    'scalar, BN); max over points + EMA offset −3.2041; binary Linear 1024→512→256 (sign, sign, LSR, BN); '
-                   'hardtanh, dropout; FP32 Linear(256→14).'),
+                   'hardtanh, dropout; FP32 Linear(256→14). Trained starting from the FP32 twin\'s weights '
+                   '(--init-from pointnet-fp32); EMA offset calibrated on the training data (--ema-calibrate) instead '
+                   'of the paper\'s -3.2041, see tools/train/README.md.'),
 }
 
 

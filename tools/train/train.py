@@ -95,6 +95,32 @@ def augment_points(p, gen, n=1024):
     return p.transpose(1, 2).contiguous()
 
 
+@torch.no_grad()
+def calibrate_ema(model, xtr, gen, n=256, batch=32, reestimate_bn=False):
+    """BiPointNet: set the scalar EMA offset to minus the median of the max-pooled features (eval-mode BN) over n
+    augmented training clouds, so that half of the aggregated features binarize to +1 (maximum entropy).
+    reestimate_bn (first epoch, e.g. after --init-from): first recompute every BatchNorm's running statistics on
+    those clouds (they were the FP32 twin's)."""
+    was_training = model.training
+    idx = torch.randperm(len(xtr), generator=gen)[:n]
+    if reestimate_bn:
+        bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the calibration batches
+        model.train()
+        for i in range(0, len(idx), batch):
+            model(augment_points(xtr[idx[i:i + batch]], gen))
+        for m in bns:
+            m.momentum = 0.1
+    model.eval()
+    feats = torch.cat([model.aggregate_features(augment_points(xtr[idx[i:i + batch]], gen))
+                       for i in range(0, len(idx), batch)])
+    model.ema_offset.fill_(-float(feats.median()))
+    model.train(was_training)
+    return float(model.ema_offset)
+
+
 # ------------------------------------------------------------------------------------------------ loop
 @torch.no_grad()
 def evaluate(model, x, y, data, batch=None):
@@ -118,6 +144,11 @@ def main():
     ap.add_argument('--runs', default=os.path.join(HERE, 'runs'))
     ap.add_argument('--max-steps', type=int, default=0, help='stop after this many steps (smoke test)')
     ap.add_argument('--seed', type=int, default=1)
+    ap.add_argument('--ema-calibrate', action='store_true',
+                    help='bipointnet: recalibrate the EMA offset from the training data before every epoch')
+    ap.add_argument('--init-from', metavar='MODEL',
+                    help='start from <runs>/MODEL/model.pt (every tensor whose name and shape match), e.g. the '
+                         'trained FP32 twin: the binary layers then start from sign(W_fp32)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -131,13 +162,24 @@ def main():
         xtr, ytr, xte, yte, ncls, meta = load_pointclouds(args.cache)
         xte = xte[:, :1024]
     model = build_model(args.model, ncls)
+    init_note = None
+    if args.init_from:
+        src = torch.load(os.path.join(args.runs, args.init_from, 'model.pt'), weights_only=False)['model']
+        own = model.state_dict()
+        copied = [k for k, v in src.items() if k in own and own[k].shape == v.shape]
+        own.update({k: src[k] for k in copied})
+        model.load_state_dict(own)
+        init_note = {'from': args.init_from, 'tensors_copied': len(copied),
+                     'not_copied': sorted(k for k in own if k not in copied)}
+        print('initialized from', args.init_from, init_note, flush=True)
     opt = torch.optim.Adam(model.parameters(), lr=cfg['lr'], weight_decay=cfg['wd'])
     steps_per_epoch = len(xtr) // cfg['batch']
     total_steps = steps_per_epoch * args.epochs
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total_steps) / total_steps)))
     gen = torch.Generator().manual_seed(args.seed)
     log = {'model': args.model, 'config': cfg, 'epochs': args.epochs, 'threads': args.threads, 'meta': meta,
-           'train_size': len(xtr), 'test_size': len(xte), 'history': [], 'wall_seconds': 0.0}
+           'train_size': len(xtr), 'test_size': len(xte), 'history': [], 'wall_seconds': 0.0,
+           'init_from': init_note}
     start_epoch = 0
     ckpt_path = os.path.join(out, 'checkpoint.pt')
     if os.path.exists(ckpt_path) and not args.max_steps:
@@ -156,6 +198,10 @@ def main():
         t0 = time.time()
         model.train()
         perm = torch.randperm(len(xtr), generator=gen)
+        if args.ema_calibrate and cfg['binary'] and cfg['data'] == 'pointclouds':
+            off = calibrate_ema(model, xtr, gen, reestimate_bn=(epoch == 0 and bool(args.init_from)))
+            log.setdefault('ema_offsets', []).append(off)
+            print('  epoch %d: EMA offset %.4f' % (epoch + 1, off), flush=True)
         tot_loss, tot_correct, seen = 0.0, 0, 0
         for i in range(steps_per_epoch):
             idx = perm[i * cfg['batch']:(i + 1) * cfg['batch']]
