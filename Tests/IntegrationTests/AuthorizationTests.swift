@@ -31,6 +31,8 @@ extension Integration {
             let s = try Scratch()
             let d = try startDaemon(s, extra: ["--socket-mode", "0666", "--admin-group", ""])
             let sock = d.socket
+            var st = stat()
+            #expect(stat(sock, &st) == 0 && (st.st_mode & 0o777) == 0o666, "--socket-mode 0666: \(String(st.st_mode, radix: 8))")
             #expect(try HTTP.request(sock, "PUT", "/v1/models/m?version=1", body: TestModels.a).status == 201)
             #expect(try HTTP.request(sock, "PUT", "/v1/models/m?version=2&activate=1", body: TestModels.b).status == 201)
             let qpack = try s.write("c.qpack", TestModels.a)

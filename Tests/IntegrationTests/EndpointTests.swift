@@ -2,6 +2,9 @@ import Foundation
 import QInferProtocol
 import QInferTestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Integration {
     @Suite("endpoints") struct Endpoints {
@@ -13,6 +16,9 @@ extension Integration {
             let sock = d.socket
             let expectA = try TestModels.expectedScores(TestModels.a), expectB = try TestModels.expectedScores(TestModels.b)
             #expect(!TestModels.close(expectA, expectB), "the two test models must differ")
+
+            var st = stat()
+            #expect(stat(sock, &st) == 0 && (st.st_mode & S_IFMT) == S_IFSOCK && (st.st_mode & 0o777) == 0o660, "socket mode \(String(st.st_mode, radix: 8))")
 
             // Health.
             var r = try HTTP.get(sock, "/v1/health")

@@ -1,4 +1,5 @@
 import Foundation
+import QInferProtocol
 import QInferTestSupport
 import Testing
 
@@ -123,6 +124,65 @@ extension Integration {
             let m = (stats["models"] as? [[String: Any]])?.first { $0["name"] as? String == "m" }
             #expect(m?["count"] as? Int == 2 && (m?["errors"] as? Int ?? 0) >= 8, "\(stats)")
             try expectHealthy(d, after: "everything")
+        }
+
+        @Test("limits: a full queue answers 503 overloaded with Retry-After, a request past deadline_ms 504, connections over max_connections 503")
+        func limits() throws {
+            let s = try Scratch()
+            let config = try s.write("qinferd.toml", Array("workers = 1\nqueue_capacity = 1\n".utf8))
+            let d = try startDaemon(s, extra: ["--config", config])
+            let sock = d.socket
+            let slow = try randomPointNet(seed: 31, points: 1024, widths: [64, 256, 512], classes: 10)
+            #expect(try HTTP.request(sock, "PUT", "/v1/models/slow?version=1", body: slow).status == 201)
+            var rng = Rng(5)
+            let cloud = InputFileWriters.rawF32(rng.floats(1024 * 3, -1, 1))
+            let headers = ["Content-Type": "application/octet-stream", "X-Tensor-Shape": "1024,3"]
+            let probe = try HTTP.request(sock, "POST", "/v1/models/slow/infer", headers: headers, body: cloud)
+            #expect(probe.status == 200, "\(probe.text)")
+            let each = try probe.decode(InferResponse.self).telemetry.computeMicros
+            #expect(each > 5_000, "the slow model must take a while for this test to mean anything (\(each) µs)")
+
+            /// Sends `n` inferences on `n` connections before reading any answer.
+            func burst(_ n: Int) throws -> [HTTPResult] {
+                let connections = try (0..<n).map { _ in try Connection(sock, timeout: 60) }
+                for c in connections { try c.send(HTTP.requestBytes("POST", "/v1/models/slow/infer", headers: headers, body: cloud)) }
+                return try connections.map { try $0.readResponse() }
+            }
+
+            // One running, one queued, the rest refused.
+            var results = try burst(8)
+            let refused = results.filter { $0.status == 503 }
+            #expect(results.filter { $0.status == 200 }.count >= 2 && !refused.isEmpty && results.allSatisfy { [200, 503].contains($0.status) },
+                    "\(results.map(\.status))")
+            for r in refused {
+                try expectAPIError(r, 503, "overloaded", "a full queue")
+                #expect(r.headers["retry-after"] == "1", "\(r.headers)")
+            }
+            let stats = try HTTP.get(sock, "/v1/stats").decode(StatsResponse.self)
+            #expect(stats.rejected == refused.count, "\(stats)")
+            #expect(try HTTP.get(sock, "/v1/metrics").text.contains("qinferd_rejected_total \(refused.count)\n"))
+            try expectHealthy(d, after: "a full queue")
+
+            // A queued request that waits past the deadline is answered 504 without running.
+            try s.write("qinferd.toml", Array("workers = 1\nqueue_capacity = 1\ndeadline_ms = 1\n".utf8))
+            #expect(try HTTP.request(sock, "POST", "/v1/reload").status == 200)
+            results = try burst(3)
+            #expect(results.allSatisfy { [200, 503, 504].contains($0.status) }, "\(results.map(\.status))")
+            let late = try #require(results.first { $0.status == 504 }, "no 504 among \(results.map(\.status))")
+            let message = try expectAPIError(late, 504, "deadline_exceeded", "a request past its deadline")
+            #expect(message.contains("1 ms deadline"), "\(message)")
+            try expectHealthy(d, after: "deadlines")
+
+            // Connections: two open ones fill max_connections = 2; a third is answered 503 and closed.
+            try s.write("qinferd.toml", Array("workers = 1\nqueue_capacity = 1\nmax_connections = 2\n".utf8))
+            #expect(try HTTP.request(sock, "POST", "/v1/reload").status == 200)
+            do {
+                let held = try (0..<2).map { _ in try Connection(sock) }
+                try expectAPIError(try HTTP.get(sock, "/v1/health"), 503, "overloaded", "a connection over the limit")
+                #expect(held.count == 2)
+            }
+            try wait(timeout: 10, "the held connections to be counted as closed") { (try? HTTP.get(sock, "/v1/health"))?.status == 200 }
+            try expectHealthy(d, after: "the connection limit")
         }
     }
 }

@@ -69,6 +69,8 @@ extension Integration {
             d.signal(SIGTERM)
             try d.waitExit()
             #expect(d.exitedNormally && d.exitCode == 0, "\(d.describeStatus())\n\(d.log)")
+            var stopped = stat()
+            #expect(stat(path, &stopped) == 0 && stopped.st_ino == before.st_ino, "an activated socket belongs to the service manager: left in place")
         }
 
         @Test("SIGTERM drains: requests in flight complete, new connections are refused, exit status 0")
@@ -114,6 +116,7 @@ extension Integration {
             try d.waitExit()
             #expect(d.exitedNormally && d.exitCode == 0, "\(d.describeStatus())\n\(d.log)")
             #expect(d.log.contains("stopped after \(n + 1) request(s)"), "\(d.log)")
+            #expect(!FileManager.default.fileExists(atPath: socket), "qinferd removes the socket it bound when it stops")
         }
     }
 }
