@@ -15,7 +15,18 @@ if [ "${1:-}" = --wait ]; then
     done
 fi
 cd "$ROOT"
-nice -n 10 "$PY" "$HERE/export_onnx.py" $MODELS --runs "$RUNS" --report "$HERE/export_report.json"
+# Export only what is missing or older than its checkpoint, so committed ONNX files (and .qpacks packed from them)
+# stay byte-identical.
+declare -A OUT=([irnet]=irnet/irnet.onnx [irnet-fp32]=irnet/irnet-fp32.onnx [bipointnet]=bipointnet/bipointnet.onnx
+                [pointnet-fp32]=bipointnet/bipointnet-fp32.onnx)
+todo=""
+for m in $MODELS; do
+    onnx=$ROOT/models/${OUT[$m]}
+    if [ ! -f "$onnx" ] || [ "$RUNS/$m/model.pt" -nt "$onnx" ]; then todo="$todo $m"; fi
+done
+if [ -n "$todo" ]; then
+    nice -n 10 "$PY" "$HERE/export_onnx.py" $todo --runs "$RUNS" --report "$HERE/export_report.json"
+fi
 nice -n 10 "$PY" "$HERE/eval_onnx.py" --runs "$RUNS" --out "$HERE/results.json"
 nice -n 10 "$PY" "$HERE/render_results.py" > /dev/null
 echo "finish: models/irnet/*.onnx, models/bipointnet/*.onnx, tools/train/results.json, README results updated"

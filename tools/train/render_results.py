@@ -97,7 +97,11 @@ def write_cards(res, exp):
                           rb['census']['est_packed_weight_bytes'],
                           rf['bytes'] / rb['census']['est_packed_weight_bytes'])]
         lines += ['- Packed accuracy (Swift engine): TBD', '- .qpack size / sha256: TBD', '']
-        with open(os.path.join(ROOT, 'models', key, 'MODEL_CARD.md'), 'w') as fh:
+        card = os.path.join(ROOT, 'models', key, 'MODEL_CARD.md')
+        if os.path.exists(card) and 'MODEL CARD (DRAFT)' not in open(card).read():
+            print('render_results: %s is a final card, not overwritten' % os.path.relpath(card, ROOT))
+            continue
+        with open(card, 'w') as fh:
             fh.write('\n'.join(lines))
 
 
