@@ -60,7 +60,7 @@ CARDS = {
                    'area-weighted, unit sphere; split by model family (no model or family in both splits); committed '
                    'test set `testset_points.npy` (452 models, listed in `testset_models.txt`), CC BY-SA 4.0 (LICENSE).',
                    'PointNet without T-Nets: FP32 Conv1d(3→64)+BN; binary Conv1d k=1 64→64→128→1024 (sign, sign, LSR '
-                   'scalar, BN); max over points + EMA offset −3.2041; binary Linear 1024→512→256 (sign, sign, LSR, BN); '
+                   'scalar, BN); max over points + scalar EMA offset; binary Linear 1024→512→256 (sign, sign, LSR, BN); '
                    'hardtanh, dropout; FP32 Linear(256→14). Trained starting from the FP32 twin\'s weights '
                    '(--init-from pointnet-fp32); EMA offset calibrated on the training data (--ema-calibrate) instead '
                    'of the paper\'s -3.2041, see tools/train/README.md.'),
@@ -96,6 +96,8 @@ def write_cards(res, exp):
                           rb['census']['binary_weights'], rb['census']['fp32_weights'],
                           rb['census']['est_packed_weight_bytes'],
                           rf['bytes'] / rb['census']['est_packed_weight_bytes'])]
+        if tb.get('ema_offsets'):
+            lines += ['- EMA offset in the exported graph: %.4f (calibrated before the last epoch).' % tb['ema_offsets'][-1]]
         lines += ['- Packed accuracy (Swift engine): TBD', '- .qpack size / sha256: TBD', '']
         card = os.path.join(ROOT, 'models', key, 'MODEL_CARD.md')
         if os.path.exists(card) and 'MODEL CARD (DRAFT)' not in open(card).read():
