@@ -22,12 +22,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let packed: PackedModel
         do { packed = try PackedModel(path: model) } catch { throw CLIError("\(model): \(error.message)") }
-        var chosen: qk_isa?
-        if let isa {
-            var parsed = QK_ISA_SCALAR
-            guard qk_isa_parse(isa, &parsed) == 0 else { throw ValidationError("--isa \(isa) is not an ISA (scalar, popcnt, avx2, avx512, neon)") }
-            chosen = parsed
-        }
+        let chosen = try KernelISA.option(isa)
         let engine: Engine
         do { engine = try Engine(model: packed, threads: threads, isa: chosen) } catch { throw CLIError(error.message) }
         let sampleTensor = try Self.npy(samples), labelTensor = try Self.npy(labels)

@@ -1,4 +1,5 @@
 // ISA names as the kernels spell them, and the checks that turn a user's --isa list into variants this machine runs.
+import ArgumentParser
 import Foundation
 import QInferKernels
 
@@ -11,6 +12,14 @@ struct KernelISA: Hashable {
     /// Every variant the kernel library knows, in its enum order (scalar first).
     static var all: [KernelISA] { (0..<QK_ISA_COUNT.rawValue).map { KernelISA(raw: qk_isa(rawValue: $0)) } }
     static var supported: [KernelISA] { all.filter(\.isSupported) }
+
+    /// An `--isa NAME` option of run/verify/eval: nil when not given (the kernels choose), else the named variant.
+    static func option(_ name: String?) throws -> qk_isa? {
+        guard let name else { return nil }
+        var parsed = QK_ISA_SCALAR
+        guard qk_isa_parse(name, &parsed) == 0 else { throw ValidationError("--isa \(name) is not an ISA (scalar, popcnt, avx2, avx512, neon)") }
+        return parsed
+    }
 
     static func == (a: KernelISA, b: KernelISA) -> Bool { a.raw.rawValue == b.raw.rawValue }
     func hash(into hasher: inout Hasher) { hasher.combine(raw.rawValue) }

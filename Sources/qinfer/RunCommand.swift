@@ -29,12 +29,7 @@ struct Run: ParsableCommand {
         let loadStart = clock.now
         let packed: PackedModel
         do { packed = try PackedModel(path: model) } catch { throw CLIError(error.message) }
-        var chosenISA: qk_isa?
-        if let isa {
-            var parsed = QK_ISA_SCALAR
-            guard qk_isa_parse(isa, &parsed) == 0 else { throw ValidationError("--isa \(isa) is not an ISA (scalar, popcnt, avx2, avx512, neon)") }
-            chosenISA = parsed
-        }
+        let chosenISA = try KernelISA.option(isa)
         let engine: Engine
         do { engine = try Engine(model: packed, threads: threads, isa: chosenISA) } catch { throw CLIError(error.message) }
         let loadTime = clock.now - loadStart

@@ -41,12 +41,7 @@ struct Verify: ParsableCommand {
         guard packed.values[packed.graph.input]?.shape == imported.inputLayout.irShape else {
             throw CLIError("\(qpack) takes \(packed.metadata.input.shape), \(onnx) imports as \(imported.inputLayout.irShape): not packed from this model")
         }
-        var chosen: qk_isa?
-        if let isa {
-            var parsed = QK_ISA_SCALAR
-            guard qk_isa_parse(isa, &parsed) == 0 else { throw ValidationError("--isa \(isa) is not an ISA (scalar, popcnt, avx2, avx512, neon)") }
-            chosen = parsed
-        }
+        let chosen = try KernelISA.option(isa)
         let engine: Engine
         do { engine = try Engine(model: packed, threads: threads, isa: chosen) } catch { throw CLIError(error.message) }
         guard engine.outputCount == imported.outputCount else {

@@ -93,18 +93,12 @@ struct IRGraphBuilder {
         }
         switch nodes[index].op {
         case .conv2d(var a):
-            guard case .f32(let ws, var w)? = tensors[a.weights], ws[0] == c else { return false }
-            let inner = w.count / c
-            for i in 0..<w.count { w[i] *= mul[i / inner] }
-            tensors[a.weights] = .f32(shape: ws, values: w)
+            guard scaleRows(a.weights, by: mul) else { return false }
             a.bias = foldBias(a.bias, c: c, mul: mul, add: add, base: nodes[index].name)
             nodes[index].op = .conv2d(a)
             return true
         case .dense(var a):
-            guard case .f32(let ws, var w)? = tensors[a.weights], ws[0] == c else { return false }
-            let inner = w.count / c
-            for i in 0..<w.count { w[i] *= mul[i / inner] }
-            tensors[a.weights] = .f32(shape: ws, values: w)
+            guard scaleRows(a.weights, by: mul) else { return false }
             a.bias = foldBias(a.bias, c: c, mul: mul, add: add, base: nodes[index].name)
             nodes[index].op = .dense(a)
             return true
@@ -122,6 +116,15 @@ struct IRGraphBuilder {
         default:
             return false
         }
+    }
+
+    /// Multiplies output channel o's weights (FP32 conv [o, …] or dense [o, k]) by mul[o]; false when they are not ours.
+    private mutating func scaleRows(_ name: String, by mul: [Float]) -> Bool {
+        guard case .f32(let ws, var w)? = tensors[name], ws[0] == mul.count else { return false }
+        let inner = w.count / mul.count
+        for i in 0..<w.count { w[i] *= mul[i / inner] }
+        tensors[name] = .f32(shape: ws, values: w)
+        return true
     }
 
     private mutating func foldBias(_ bias: String?, c: Int, mul: [Float], add: [Float], base: String) -> String {
