@@ -48,6 +48,8 @@ let package = Package(
                 // The daemon client (models, infer, push, …): HTTP/1.1 over qinferd's Unix socket.
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // Latency percentiles of `qinfer bench daemon`.
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // The .qpack format: writer, validating reader over a read-only mapping, metadata, graph IR.

@@ -8,6 +8,11 @@ public struct DaemonConfig: Sendable, Equatable {
     public var maxBodyBytes = 64 << 20
     public var maxConnections = 256
     public var deadlineMillis = 10_000
+    /// A keep-alive connection with no request for this long is closed (an event stream is exempt).
+    public var idleTimeoutMillis = 60_000
+    /// A request whose head and body have not fully arrived this long after it began is answered 408 and its
+    /// connection closed, so a slow or stalled client cannot hold a connection slot forever.
+    public var requestTimeoutMillis = 30_000
     /// Peers in this group (besides root and the daemon's own user) may upload, activate, delete and reload.
     public var adminGroup: String? = "qinferd-admin"
     public var defaultTopK = 5

@@ -18,6 +18,30 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var streaming = false
     /// A request of this connection is counted in `daemon.inFlightRequests` until its response is written.
     private var pending = false
+    /// While qinferd waits for the client — idle between requests, or mid-request — one timer runs: the idle
+    /// timeout closes the connection, the request timeout answers 408. None runs while qinferd works on a request.
+    private var clientTimer: Scheduled<Void>?
+
+    func handlerAdded(context: ChannelHandlerContext) { armIdleTimer(context) }
+
+    func handlerRemoved(context: ChannelHandlerContext) { clientTimer?.cancel() }
+
+    private func armIdleTimer(_ context: ChannelHandlerContext) {
+        arm(context, millis: daemon.config.idleTimeoutMillis) { handler, context in
+            context.close(promise: nil)
+        }
+    }
+
+    private func arm(_ context: ChannelHandlerContext, millis: Int, _ fire: @escaping (HTTPHandler, ChannelHandlerContext) -> Void) {
+        clientTimer?.cancel()
+        let bound = NIOLoopBound((self, context, fire), eventLoop: context.eventLoop)
+        clientTimer = context.eventLoop.scheduleTask(in: .milliseconds(Int64(millis))) {
+            let (handler, context, fire) = bound.value
+            handler.clientTimer = nil
+            guard !handler.streaming else { return }
+            fire(handler, context)
+        }
+    }
 
     init(daemon: Daemon, peer: PeerCredentials?, overLimit: Bool) {
         self.daemon = daemon
@@ -29,6 +53,11 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
+            let timeout = daemon.config.requestTimeoutMillis
+            arm(context, millis: timeout) { handler, context in
+                handler.discarding = true
+                handler.fail(context, APIFailure(.requestTimeout, "the request did not arrive whole within \(timeout) ms"), close: true)
+            }
             body = context.channel.allocator.buffer(capacity: 0)
             discarding = false
             if !pending {
@@ -53,6 +82,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             body?.writeBuffer(&chunk)
         case .end:
+            clientTimer?.cancel()
+            clientTimer = nil
             guard !discarding, let head else { return }
             let bytes = body.map { Array($0.readableBytesView) } ?? []
             self.head = nil
@@ -272,6 +303,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let counted = pending
         pending = false
         let channel = context.channel, daemon = daemon
+        if !close && head == nil { armIdleTimer(context) }
         done.whenComplete { _ in
             if counted { daemon.requestFinished() }
             if close { channel.close(promise: nil) }

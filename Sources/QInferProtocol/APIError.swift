@@ -25,6 +25,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case methodNotAllowed = "method_not_allowed"
     case forbidden = "forbidden"
     case conflict = "conflict"
+    case requestTimeout = "request_timeout"
     case payloadTooLarge = "payload_too_large"
     case overloaded = "overloaded"
     case deadlineExceeded = "deadline_exceeded"
@@ -38,6 +39,7 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
         case .forbidden: 403
         case .notFound, .modelNotFound, .versionNotFound: 404
         case .methodNotAllowed: 405
+        case .requestTimeout: 408
         case .conflict: 409
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415

@@ -5,6 +5,13 @@ public enum APIPaths {
     public static let socketEnvironment = "QINFERD_SOCKET"
     public static let prefix = "/v1"
 
+    public static let health = "\(prefix)/health"
+    public static let models = "\(prefix)/models"
+    public static let stats = "\(prefix)/stats"
+    public static let metrics = "\(prefix)/metrics"
+    public static let events = "\(prefix)/events"
+    public static let reload = "\(prefix)/reload"
+
     public static func model(_ name: String) -> String { "\(prefix)/models/\(name)" }
     public static func infer(_ name: String) -> String { "\(prefix)/models/\(name)/infer" }
     public static func activate(_ name: String) -> String { "\(prefix)/models/\(name)/activate" }

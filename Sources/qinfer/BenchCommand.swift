@@ -1,10 +1,10 @@
-// `qinfer bench`: the group for measurements. Kernels today; whole models and on-device runs join it later.
+// `qinfer bench`: the group for measurements: the kernels, and the daemon over its socket.
 import ArgumentParser
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure inference performance on this machine.",
-        subcommands: [BenchKernels.self]
+        subcommands: [BenchKernels.self, BenchDaemon.self]
     )
 }

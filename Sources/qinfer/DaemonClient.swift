@@ -92,7 +92,7 @@ struct DaemonClient {
     }
 
     /// A missing path gets a clearer message than ENOENT from connect.
-    private func checkSocket() throws {
+    func checkSocket() throws {
         var st = stat()
         guard stat(socketPath, &st) == 0 else {
             let reason = errno == ENOENT ? "there is no socket at \(socketPath)" : "cannot reach \(socketPath): \(String(cString: strerror(errno)))"
@@ -101,7 +101,7 @@ struct DaemonClient {
         guard (st.st_mode & S_IFMT) == S_IFSOCK else { throw CLIError("\(socketPath) is not a socket; \(startHint)") }
     }
 
-    private func connectFailure(_ error: Error) -> CLIError {
+    func connectFailure(_ error: Error) -> CLIError {
         switch (error as? IOError)?.errnoCode {
         case ECONNREFUSED?:
             return CLIError("nothing listens on \(socketPath) (a socket left by a stopped qinferd?); \(startHint)")

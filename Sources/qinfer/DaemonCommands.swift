@@ -49,7 +49,7 @@ struct DaemonHealth: ParsableCommand {
 
     func run() throws {
         try daemon.perform { client in
-            let response = try client.send(.GET, "\(APIPaths.prefix)/health")
+            let response = try client.send(.GET, APIPaths.health)
             // 503 carries the same body: live but not ready.
             guard response.status == 200 || response.status == 503,
                   let health = try? JSONDecoder().decode(Health.self, from: Data(response.body)) else {
@@ -94,7 +94,7 @@ struct DaemonModels: ParsableCommand {
                 }
                 print(table.render())
             } else {
-                let (list, response) = try client.call(ModelList.self, .GET, "\(APIPaths.prefix)/models")
+                let (list, response) = try client.call(ModelList.self, .GET, APIPaths.models)
                 if daemon.json { return print(response.text) }
                 if list.models.isEmpty { return print("qinferd serves no model (qinfer push FILE.qpack --name NAME)") }
                 var table = TextTable([.init(title: "NAME", alignment: .left), .init(title: "ACTIVE", alignment: .left),
@@ -222,7 +222,7 @@ struct DaemonStats: ParsableCommand {
 
     func run() throws {
         try daemon.perform { client in
-            let (stats, response) = try client.call(StatsResponse.self, .GET, "\(APIPaths.prefix)/stats")
+            let (stats, response) = try client.call(StatsResponse.self, .GET, APIPaths.stats)
             if daemon.json { return print(response.text) }
             var table = TextTable([.init(title: "MODEL", alignment: .left), .init(title: "REQUESTS", alignment: .right),
                                    .init(title: "ERRORS", alignment: .right), .init(title: "P50 ms", alignment: .right),
@@ -363,7 +363,7 @@ struct DaemonReload: ParsableCommand {
 
     func run() throws {
         try daemon.perform { client in
-            let response = try client.call(.POST, "\(APIPaths.prefix)/reload", body: [])
+            let response = try client.call(.POST, APIPaths.reload, body: [])
             print(daemon.json ? response.text : "configuration reloaded")
         }
     }

@@ -14,11 +14,13 @@ struct ConfigFile: Decodable, Equatable {
     var max_body_bytes: Int?
     var max_connections: Int?
     var deadline_ms: Int?
+    var idle_timeout_ms: Int?
+    var request_timeout_ms: Int?
     var admin_group: String?
     var log_level: String?
 
     static let keys: Set<String> = ["socket", "socket_mode", "socket_group", "state_directory", "embedded_models", "workers",
-                                    "queue_capacity", "max_body_bytes", "max_connections", "deadline_ms", "admin_group", "log_level"]
+                                    "queue_capacity", "max_body_bytes", "max_connections", "deadline_ms", "idle_timeout_ms", "request_timeout_ms", "admin_group", "log_level"]
 
     static func load(_ path: String) throws -> ConfigFile {
         let text: String
@@ -57,6 +59,8 @@ struct ConfigFile: Decodable, Equatable {
         if let v = try positive(max_body_bytes, "max_body_bytes", 1024...(1 << 32)) { c.maxBodyBytes = v }
         if let v = try positive(max_connections, "max_connections", 1...100_000) { c.maxConnections = v }
         if let v = try positive(deadline_ms, "deadline_ms", 1...3_600_000) { c.deadlineMillis = v }
+        if let v = try positive(idle_timeout_ms, "idle_timeout_ms", 1...86_400_000) { c.idleTimeoutMillis = v }
+        if let v = try positive(request_timeout_ms, "request_timeout_ms", 1...3_600_000) { c.requestTimeoutMillis = v }
         if let v = admin_group { c.adminGroup = v.isEmpty ? nil : v }
         return c
     }

@@ -6,6 +6,7 @@ import Logging
 import QInferBoard
 import QInferDaemon
 import QInferProtocol
+import Synchronization
 
 @main
 struct QInferD: ParsableCommand {
@@ -58,12 +59,7 @@ struct QInferD: ParsableCommand {
             ownSocketPath = path
         }
         let server = try HTTPServer(daemon: daemon, listeningSocket: fd)
-        daemon.markReady()
-        logger.info("listening on \(where_), serving \(daemon.store.modelCount) model(s)")
-        _ = try? notifier.ready(status: statusLine(daemon))
-
         let watchdog = try Watchdog.fromEnvironment(notifier: notifier, logger: logger) { daemon.ready }
-        watchdog?.start()
 
         let signals = DispatchQueue(label: "qinferd.signals")
         var sources: [DispatchSourceSignal] = []
@@ -92,9 +88,23 @@ struct QInferD: ParsableCommand {
             source.resume()
             sources.append(source)
         }
-        let status = DispatchSource.makeTimerSource(queue: signals)
+        // The signal handlers are in place before READY=1: a SIGTERM right after READY (systemctl start then stop)
+        // must drain, not be lost to the SIG_IGN above.
+        daemon.markReady()
+        logger.info("listening on \(where_), serving \(daemon.store.modelCount) model(s)")
+        _ = try? notifier.ready(status: statusLine(daemon))
+        watchdog?.start()
+
+        // STATUS= only when it changed, and on its own queue: sd_notify blocks while the notify socket's queue is
+        // full, which must never hold up the signal handlers.
+        let status = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "qinferd.status"))
+        let lastStatus = Mutex(statusLine(daemon))
         status.schedule(deadline: .now() + 5, repeating: 5)
-        status.setEventHandler { _ = try? notifier.status(statusLine(daemon)) }
+        status.setEventHandler {
+            let line = statusLine(daemon)
+            guard lastStatus.withLock({ last in defer { last = line }; return last != line }) else { return }
+            _ = try? notifier.status(line)
+        }
         status.resume()
         withExtendedLifetime((sources, status, server)) { dispatchMain() }
     }

@@ -139,5 +139,66 @@ extension Integration {
             r = try runQInfer(["health"])
             #expect(r.status == 0 || r.err.contains(APIPaths.defaultSocket), "\(r.err)")
         }
+
+        @Test("qinfer events follows the event stream: one line per inference, --model filters, --count stops; a missing socket is a clear error")
+        func events() throws {
+            let s = try Scratch()
+            let d = try startDaemon(s)
+            let sock = d.socket
+            #expect(try HTTP.request(sock, "PUT", "/v1/models/pn?version=3", body: TestModels.b).status == 201)
+            #expect(try HTTP.request(sock, "PUT", "/v1/models/other?version=1", body: TestModels.a).status == 201)
+
+            let qinfer = try Binaries.qinfer
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: qinfer)
+            process.arguments = ["events", "--socket", sock, "--model", "pn", "--count", "3"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Inferences on both models until the follower has seen three of pn's (it subscribes asynchronously).
+            let body = InputFileWriters.rawF32(TestModels.input)
+            let headers = ["Content-Type": "application/octet-stream", "X-Tensor-Shape": "\(TestModels.points),3"]
+            try wait(timeout: 30, every: 0.05, "qinfer events to print three events") {
+                let other = try HTTP.request(sock, "POST", "/v1/models/other/infer", headers: headers, body: body)
+                let pn = try HTTP.request(sock, "POST", "/v1/models/pn/infer", headers: headers, body: body)
+                guard other.status == 200, pn.status == 200 else { throw HarnessError("inference failed: \(other.text) \(pn.text)") }
+                return !process.isRunning
+            }
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+            #expect(lines.count == 3, "\(lines)")
+            #expect(lines.allSatisfy { $0.contains(" pn v3 ") && $0.contains("compute ") && $0.contains("total ") }, "\(lines)")
+
+            let missing = try runQInfer(["events", "--socket", s.sub("nothing.sock")])
+            #expect(missing.status != 0 && missing.err.contains("there is no socket at"), "\(missing.err)")
+            try expectHealthy(d, after: "an event follower that left")
+        }
+
+        @Test("qinfer bench daemon starts qinferd, measures start-to-READY and memory, and loads shipped and uploaded models")
+        func benchDaemon() throws {
+            let s = try Scratch()
+            try s.write("shipped/pn.qpack", TestModels.b)
+            let tiny = try s.write("tiny.qpack", TestModels.a)
+            let r = try runQInfer(["bench", "daemon", "--models-dir", s.sub("shipped"), "--tiny", tiny, "--requests", "40", "--starts", "2",
+                                   "--clients", "1,3"])
+            #expect(r.status == 0, "\(r.err)")
+            let out = r.out
+            #expect(out.contains("start-to-READY over 2 starts"), "\(out)")
+            // Memory read from /proc: a real, non-zero figure.
+            let rss = out.split(separator: "\n").first { $0.hasPrefix("resident memory after READY: ") }
+            #expect(rss != nil && !(rss!.contains(": 0 B")), "\(out)")
+            // The shipped model (named by its metadata) and the uploaded tiny one, each with a row per client count.
+            for name in ["pointnet-202", "tiny"] {
+                #expect(out.contains("throughput, \(name) "), "\(out)")
+            }
+            let rows = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            #expect(rows.filter { $0.first == "3" && $0.last == "%" }.count == 2, "\(out)")
+            #expect(out.contains("GET /v1/health on one keep-alive connection"), "\(out)")
+
+            let bad = try runQInfer(["bench", "daemon", "--clients", "0,x"])
+            #expect(bad.status != 0 && bad.err.contains("--clients"), "\(bad.err)")
+        }
     }
 }

@@ -184,5 +184,47 @@ extension Integration {
             try wait(timeout: 10, "the held connections to be counted as closed") { (try? HTTP.get(sock, "/v1/health"))?.status == 200 }
             try expectHealthy(d, after: "the connection limit")
         }
+
+        @Test("timeouts: a stalled request is answered 408 request_timeout and closed, an idle keep-alive connection is closed, an event stream is not, and the daemon keeps serving")
+        func timeouts() throws {
+            let s = try Scratch()
+            let config = try s.write("qinferd.toml", Array("idle_timeout_ms = 400\nrequest_timeout_ms = 300\n".utf8))
+            let d = try startDaemon(s, extra: ["--config", config])
+            let sock = d.socket
+
+            // Head sent, body promised but never sent: 408 after request_timeout_ms, then the connection ends.
+            let stalled = try Connection(sock, timeout: 10)
+            let started = monotonicNow()
+            try stalled.send("POST /v1/models/x/infer HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nabc")
+            let r = try stalled.readResponse()
+            let waited = monotonicNow() - started
+            try expectAPIError(r, 408, "request_timeout", "a body that never arrives")
+            #expect(waited >= 0.25 && waited < 5, "answered after \(waited) s")
+            #expect(stalled.closedByPeer(), "the stalled connection stays open")
+
+            // Half a request head, then nothing: the request timer starts once a head has been parsed, so the idle
+            // timer (running since the connection opened) closes this one.
+            let halfHead = try Connection(sock, timeout: 10)
+            try halfHead.send("GET /v1/hea")
+            #expect(halfHead.closedByPeer(timeout: 5), "a never-finished head keeps its connection")
+
+            // A keep-alive connection serves requests, then is closed after idle_timeout_ms without one.
+            let idle = try Connection(sock, timeout: 10)
+            for _ in 0..<3 {
+                try idle.send(HTTP.requestBytes("GET", "/v1/health", close: false))
+                #expect(try idle.readResponse().status == 200)
+                usleep(150_000) // busy enough: under the idle timeout each time
+            }
+            let idleStart = monotonicNow()
+            #expect(idle.closedByPeer(timeout: 5), "the idle connection stays open")
+            #expect(monotonicNow() - idleStart >= 0.2, "closed too early")
+
+            // An event stream is quiet but not idle: it outlives several idle timeouts and still gets lines.
+            let events = try Connection(sock, timeout: 10)
+            try events.send(HTTP.requestBytes("GET", "/v1/events", close: false))
+            #expect(try events.readHead().status == 200)
+            #expect(!events.closedByPeer(timeout: 1.2), "the event stream was closed as idle")
+            try expectHealthy(d, after: "timeouts")
+        }
     }
 }

@@ -39,11 +39,11 @@ CONFIGS = {
 }
 
 
-def build_model(name, num_classes, **extra):
+def build_model(name, num_classes, dropout=None):
     cfg = CONFIGS[name]
     if cfg['data'] == 'fmnist':
         return IRNet(binary=cfg['binary'], num_classes=num_classes, plan=IRNET_PLAN, stem_stride=2)
-    return BiPointNet(num_classes, binary=cfg['binary'])
+    return BiPointNet(num_classes, binary=cfg['binary'], dropout=cfg.get('dropout', 0.3) if dropout is None else dropout)
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -149,10 +149,21 @@ def main():
     ap.add_argument('--init-from', metavar='MODEL',
                     help='start from <runs>/MODEL/model.pt (every tensor whose name and shape match), e.g. the '
                          'trained FP32 twin: the binary layers then start from sign(W_fp32)')
+    ap.add_argument('--lr', type=float, help='peak learning rate (default: the model\'s config)')
+    ap.add_argument('--dropout', type=float, help='pointclouds: dropout before the last layer (default 0.3)')
+    ap.add_argument('--distill', metavar='MODEL',
+                    help='add a distillation loss towards <runs>/MODEL/model.pt (the trained FP32 twin): '
+                         'KL(teacher || student) on softmax outputs, weighted like the cross-entropy')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    cfg = CONFIGS[args.model]
+    cfg = dict(CONFIGS[args.model])
+    if args.lr is not None:
+        cfg['lr'] = args.lr
+    if args.dropout is not None:
+        cfg['dropout'] = args.dropout
+    if args.distill:
+        cfg['distill'] = args.distill
     out = os.path.join(args.runs, args.model)
     os.makedirs(out, exist_ok=True)
 
@@ -161,7 +172,13 @@ def main():
     else:
         xtr, ytr, xte, yte, ncls, meta = load_pointclouds(args.cache)
         xte = xte[:, :1024]
-    model = build_model(args.model, ncls)
+    model = build_model(args.model, ncls, cfg.get('dropout'))
+    teacher = None
+    if args.distill:
+        tsrc = torch.load(os.path.join(args.runs, args.distill, 'model.pt'), weights_only=False)
+        teacher = build_model(tsrc['name'], ncls)
+        teacher.load_state_dict(tsrc['model'])
+        teacher.eval()
     init_note = None
     if args.init_from:
         src = torch.load(os.path.join(args.runs, args.init_from, 'model.pt'), weights_only=False)['model']
@@ -214,6 +231,10 @@ def main():
                 model.ede.update(step / total_steps)
             logits = model(xb)
             loss = F.cross_entropy(logits, yb)
+            if teacher is not None:
+                with torch.no_grad():
+                    soft = F.softmax(teacher(xb), dim=1)
+                loss = loss + F.kl_div(F.log_softmax(logits, dim=1), soft, reduction='batchmean')
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -1,0 +1,240 @@
+// `qinfer bench daemon`: what the socket API costs and what qinferd sustains, measured against itself in one run —
+// start-to-READY and resident memory of a freshly started qinferd, the round trip of a request that does no
+// inference (the floor any request pays), the round-trip overhead above the daemon's own compute time for a tiny
+// model, and closed-loop throughput with 1–8 clients against the compute-bound limit.
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+import QInferProtocol
+
+struct BenchDaemon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Measure qinferd: start-to-READY, memory, socket round trip, requests per second with 1–8 clients.",
+        discussion: """
+            By default starts qinferd itself (the binary next to qinfer, or --qinferd) with an empty state directory \
+            and the shipped models (--models-dir), as systemd would: the time from exec to READY=1 on a \
+            NOTIFY_SOCKET, --starts times. Its resident memory is read from /proc after READY and again after every \
+            model has served requests. With --socket, measures a running qinferd instead (no start or memory \
+            figures).
+
+            --tiny FILE uploads a small .qpack as model "tiny": its round trip minus the compute time qinferd reports \
+            is the socket + HTTP + JSON + scheduling overhead of one inference. GET /v1/health on the same \
+            connection type is the floor of any request.
+
+            Throughput: C keep-alive connections each send their next request when the previous answer arrives. \
+            The limit printed beside it is the compute-bound ceiling measured in the same run, min(workers, CPUs) \
+            over the mean compute time qinferd reported. The client runs on the same CPUs as the daemon.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Measure the qinferd on this socket instead of starting one.", valueName: "path"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("The qinferd binary to start (default: next to this qinfer).", valueName: "path"))
+    var qinferd: String?
+
+    @Option(name: .customLong("models-dir"), help: ArgumentHelp("Shipped models for the started qinferd.", valueName: "dir"))
+    var modelsDir: String = "models"
+
+    @Option(help: ArgumentHelp("Worker threads of the started qinferd (default: the number of CPUs).", valueName: "n"))
+    var workers: Int?
+
+    @Option(help: ArgumentHelp("A small .qpack to upload as model \"tiny\" for the round-trip overhead.", valueName: "file"))
+    var tiny: String?
+
+    @Option(name: .long, help: ArgumentHelp("Served models to measure (default: every one; tiny is measured after them when given).",
+                                            valueName: "name"))
+    var model: [String] = []
+
+    @Option(help: ArgumentHelp("Client counts, comma-separated.", valueName: "n,n,…"))
+    var clients: String = "1,2,4,8"
+
+    @Option(help: ArgumentHelp("Requests per measurement (split over the clients).", valueName: "n"))
+    var requests: Int = 2000
+
+    @Option(help: ArgumentHelp("How many times to start qinferd for the start-to-READY figure.", valueName: "n"))
+    var starts: Int = 5
+
+    private var clientCounts: [Int] { clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
+        let counts = clients.split(separator: ",")
+        guard !counts.isEmpty, counts.allSatisfy({ Int($0.trimmingCharacters(in: .whitespaces)).map { (1...256).contains($0) } ?? false }) else {
+            throw ValidationError("--clients must be comma-separated counts from 1 to 256, got '\(clients)'")
+        }
+        guard (10...10_000_000).contains(requests) else { throw ValidationError("--requests must be 10…10000000, got \(requests)") }
+        guard (1...100).contains(starts) else { throw ValidationError("--starts must be 1…100, got \(starts)") }
+        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1…256, got \(workers)") }
+        if let tiny, !FileManager.default.isReadableFile(atPath: tiny) { throw ValidationError("--tiny: cannot read \(tiny)") }
+        if socket != nil && (qinferd != nil || workers != nil) {
+            throw ValidationError("--socket measures a running qinferd; --qinferd and --workers apply only to one this command starts")
+        }
+        for name in model { try validateName(name, "--model") }
+    }
+
+    func run() throws {
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        var launched: LaunchedDaemon?
+        var scratch: String?
+        defer {
+            launched?.stop()
+            if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
+        }
+        let workerCount: Int
+        if let socket {
+            workerCount = cpus
+            print("qinferd on \(socket) (started elsewhere); \(cpus) CPUs")
+        } else {
+            let dir = try makeScratch()
+            scratch = dir
+            workerCount = workers ?? cpus
+            let (daemon, times) = try startRepeatedly(scratch: dir, workers: workerCount)
+            launched = daemon
+            let sorted = times.sorted()
+            print("start-to-READY over \(times.count) starts (exec → READY=1 on NOTIFY_SOCKET, \(modelsDir) served from an empty store):")
+            print("  median \(ms(sorted[sorted.count / 2]))  min \(ms(sorted.first!))  max \(ms(sorted.last!))  goal < 200 ms: "
+                  + "\(sorted[sorted.count / 2] < 0.2 ? "met" : "MISSED")")
+            let rss = try daemon.residentMemory()
+            print("resident memory after READY: \(byteCount(rss.total)) (anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file)))")
+        }
+        let socketPath = socket ?? launched!.socketPath
+        let client = DaemonClient(socket: socketPath)
+        let generator = LoadGenerator(socketPath: socketPath)
+        let limitThreads = min(workerCount, cpus)
+
+        // The floor: a request that reaches the HTTP handler and back without the scheduler or a model.
+        let floor = try generator.run(LoadRequest(method: .GET, uri: APIPaths.health, headers: [], body: [], readsTelemetry: false),
+                                      connections: 1, perConnection: requests)
+        try check(floor, "GET /v1/health")
+        let floorP50 = floor.roundTrip.valueAtPercentile(50)
+        print("\nGET /v1/health on one keep-alive connection (the floor of any request), \(requests) requests: "
+              + "p50 \(floorP50) µs, p99 \(floor.roundTrip.valueAtPercentile(99)) µs")
+
+        // The served models first: uploading "tiny" makes the store non-empty, which ends the shipped default.
+        let served = try client.call(ModelList.self, .GET, APIPaths.models).0.models.filter { $0.activeVersion != nil }
+        let shipped = model.isEmpty ? served.map(\.name) : model.filter { name in served.contains { $0.name == name } }
+        try measure(shipped, served, generator, floorP50: floorP50, limitThreads: limitThreads)
+        if let launched {
+            let rss = try launched.residentMemory()
+            print("\nresident memory after serving \(shipped.joined(separator: ", ")): \(byteCount(rss.total)) "
+                  + "(anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file))); goal < 40 MB: "
+                  + (rss.total < 40 << 20 ? "met" : "MISSED"))
+        }
+        if let tiny {
+            try upload(tiny, as: "tiny", client)
+            let info = try client.call(ModelInfo.self, .GET, APIPaths.model("tiny")).0
+            try measure(["tiny"], [info], generator, floorP50: floorP50, limitThreads: limitThreads)
+        }
+    }
+
+    /// Round trip on one connection (with the overhead above compute), then throughput per client count.
+    private func measure(_ names: [String], _ served: [ModelInfo], _ generator: LoadGenerator, floorP50: UInt64,
+                         limitThreads: Int) throws {
+        var table = TextTable([.init(title: "MODEL", alignment: .left), .init(title: "P50 µs", alignment: .right),
+                               .init(title: "P99 µs", alignment: .right), .init(title: "COMPUTE P50", alignment: .right),
+                               .init(title: "OVERHEAD P50", alignment: .right), .init(title: "OVERHEAD/FLOOR", alignment: .right)])
+        var throughput: [(String, TextTable)] = []
+        for name in names {
+            guard let info = served.first(where: { $0.name == name }), let active = info.versions.first(where: \.active) else {
+                throw CLIError("qinferd serves no active model '\(name)'")
+            }
+            let request = inferRequest(name, shape: active.inputShape)
+            let r = try generator.run(request, connections: 1, perConnection: requests)
+            try check(r, "POST \(APIPaths.infer(name))")
+            let overhead = Int(r.roundTrip.valueAtPercentile(50)) - Int(r.compute.valueAtPercentile(50))
+            table.append([name, "\(r.roundTrip.valueAtPercentile(50))", "\(r.roundTrip.valueAtPercentile(99))",
+                          "\(r.compute.valueAtPercentile(50))", "\(overhead)",
+                          fixed(Double(overhead) / Double(max(floorP50, 1)), digits: 2) + "×"])
+
+            var t = TextTable([.init(title: "CLIENTS", alignment: .right), .init(title: "REQ/S", alignment: .right),
+                               .init(title: "VS 1 CLIENT", alignment: .right), .init(title: "P50 µs", alignment: .right),
+                               .init(title: "P99 µs", alignment: .right), .init(title: "COMPUTE MEAN µs", alignment: .right),
+                               .init(title: "LIMIT REQ/S", alignment: .right), .init(title: "OF LIMIT", alignment: .right)])
+            var single = 0.0
+            for c in clientCounts {
+                let r = try generator.run(request, connections: c, perConnection: max(1, requests / c))
+                try check(r, "\(c) clients on \(name)")
+                if single == 0 { single = r.requestsPerSecond }
+                let limit = Double(limitThreads) / (r.compute.mean / 1e6)
+                t.append(["\(c)", fixed(r.requestsPerSecond, digits: 0), fixed(r.requestsPerSecond / single, digits: 2) + "×",
+                          "\(r.roundTrip.valueAtPercentile(50))", "\(r.roundTrip.valueAtPercentile(99))", fixed(r.compute.mean, digits: 0),
+                          fixed(limit, digits: 0), fixed(100 * r.requestsPerSecond / limit, digits: 0) + " %"])
+            }
+            throughput.append((name, t))
+        }
+        print("\ninference round trip on one keep-alive connection, \(requests) requests each (overhead = round trip − compute):")
+        print(table.render())
+        for (name, t) in throughput {
+            print("\nthroughput, \(name) (limit: \(limitThreads) worker thread(s) / compute mean, both measured here):")
+            print(t.render())
+        }
+    }
+
+    // MARK: parts
+
+    private func makeScratch() throws -> String {
+        // Socket paths must stay under 108 bytes: a short directory in /tmp.
+        let dir = "/tmp/qbench-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    private func qinferdPath() throws -> String {
+        if let qinferd { return qinferd }
+        let sibling = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("qinferd").path
+        guard FileManager.default.isExecutableFile(atPath: sibling) else {
+            throw CLIError("no qinferd next to qinfer (\(sibling)); build it or pass --qinferd PATH")
+        }
+        return sibling
+    }
+
+    /// Starts qinferd `starts` times on a fresh empty store each time; returns the last one, still running.
+    private func startRepeatedly(scratch: String, workers: Int) throws -> (LaunchedDaemon, [Double]) {
+        let binary = try qinferdPath()
+        guard FileManager.default.fileExists(atPath: modelsDir) else { throw CLIError("--models-dir \(modelsDir) does not exist") }
+        var times: [Double] = []
+        for i in 0..<starts {
+            let state = scratch + "/state"
+            try? FileManager.default.removeItem(atPath: state)
+            let daemon = try LaunchedDaemon(executable: binary,
+                                            arguments: ["--state-dir", state, "--models-dir", modelsDir, "--workers", "\(workers)",
+                                                        "--log-level", "warning"],
+                                            scratch: scratch)
+            times.append(daemon.secondsToReady)
+            if i == starts - 1 { return (daemon, times) }
+            daemon.stop()
+        }
+        fatalError("unreachable: starts ≥ 1")
+    }
+
+    private func upload(_ file: String, as name: String, _ client: DaemonClient) throws {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        _ = try client.call(.PUT, APIPaths.model(name) + "?activate=1", headers: [("content-type", "application/octet-stream")], body: bytes)
+    }
+
+    /// Raw little-endian float32 of the model's input shape, values from a fixed sequence in [-1, 1).
+    private func inferRequest(_ name: String, shape: [Int]) -> LoadRequest {
+        let count = shape.reduce(1, *)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var body: [UInt8] = []
+        body.reserveCapacity(count * 4)
+        for _ in 0..<count {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let v = Float(Int64(bitPattern: state >> 11) % 2_000_000) / 1_000_000 - 1
+            withUnsafeBytes(of: v.bitPattern.littleEndian) { body += $0 }
+        }
+        return LoadRequest(method: .POST, uri: APIPaths.infer(name) + "?top_k=1",
+                           headers: [("content-type", "application/octet-stream"),
+                                     (APIHeaders.tensorShape, shape.map(String.init).joined(separator: ","))],
+                           body: body, readsTelemetry: true)
+    }
+
+    private func check(_ r: LoadResult, _ what: String) throws {
+        if r.failures > 0 { throw CLIError("\(what): \(r.failures) of \(r.requests) requests failed; first: \(r.firstFailure ?? "?")") }
+    }
+
+    private func ms(_ seconds: Double) -> String { fixed(seconds * 1000, digits: 1) + " ms" }
+}
