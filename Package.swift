@@ -95,10 +95,16 @@ let package = Package(
         // libsystemd (sd_notify, sd_listen_fds, sd_watchdog_enabled, sd_journal_sendv): module map only, Linux only.
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
                        providers: [.apt(["libsystemd-dev"])]),
-        // Board support; Systemd/ is the systemd glue: notify, watchdog, socket activation, socket binding, journald.
+        // libgpiod 1.6 (Debian bookworm's v1 API): module map only, Linux only.
+        .systemLibrary(name: "CGPIOD", path: "Sources/CGPIOD", pkgConfig: "libgpiod",
+                       providers: [.apt(["libgpiod-dev"])]),
+        // Board support: Systemd/ (notify, watchdog, socket activation, socket binding, journald), Config/ (board
+        // configs in TOML), Telemetry/ (power and energy sources, thermal, cpufreq, the sampler), GPIO/ (libgpiod).
         .target(name: "QInferBoard", dependencies: [
             .target(name: "CSystemd", condition: .when(platforms: [.linux])),
+            .target(name: "CGPIOD", condition: .when(platforms: [.linux])),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The built qinferd and qinfer on real sockets: every endpoint, hot swaps under load, kill -9, quarantine, bad
         // requests, a second uid, sd_notify, socket activation, draining. Needs `swift build` output next to the bundle.
