@@ -103,6 +103,8 @@ let package = Package(
         .target(name: "QInferBoard", dependencies: [
             .target(name: "CSystemd", condition: .when(platforms: [.linux])),
             .target(name: "CGPIOD", condition: .when(platforms: [.linux])),
+            // BoardRuntime reports in the API's telemetry types.
+            "QInferProtocol",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
@@ -111,7 +113,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests",
                     dependencies: ["QInferProtocol", "QInferTestSupport", "QInferModel", "QInferEngine", "QInferInputFormats"]),
         .testTarget(name: "QInferBoardTests",
-                    dependencies: ["QInferBoard", .product(name: "Logging", package: "swift-log")]),
+                    dependencies: ["QInferBoard", "QInferProtocol", .product(name: "Logging", package: "swift-log")]),
         // Test helper for QInferBoardTests: a process that inherits LISTEN_FDS sockets or bootstraps logging.
         .executableTarget(name: "qinferd-activation-probe",
                           dependencies: ["QInferBoard", .product(name: "Logging", package: "swift-log")],

@@ -18,11 +18,15 @@ public final class Daemon: Sendable {
     private let isReady = Atomic<Bool>(false)
     public static let version = "0.4.0"
 
-    public init(config: DaemonConfig, logger: Logger) throws(APIFailure) {
+    /// The board's power, thermal and GPIO side; nil on a machine qinferd knows nothing about.
+    public let board: (any BoardHooks)?
+
+    public init(config: DaemonConfig, logger: Logger, board: (any BoardHooks)? = nil) throws(APIFailure) {
         self.logger = logger
+        self.board = board
         settings = Mutex(config)
         store = try ModelStore(root: config.stateDirectory, embeddedDirectories: config.embeddedModelDirectories, logger: logger)
-        scheduler = Scheduler(workers: config.workers, capacity: config.queueCapacity)
+        scheduler = Scheduler(workers: config.workers, capacity: config.queueCapacity, cores: config.workerCores)
     }
 
     public var config: DaemonConfig {
@@ -32,9 +36,9 @@ public final class Daemon: Sendable {
     /// Applies a reloaded configuration: limits, deadline, admin group. Worker count and state directory take a restart.
     public func reload(_ next: DaemonConfig) {
         settings.withLock { c in
-            let keep = (c.workers, c.stateDirectory, c.queueCapacity)
+            let keep = (c.workers, c.stateDirectory, c.queueCapacity, c.workerCores)
             c = next
-            (c.workers, c.stateDirectory, c.queueCapacity) = keep
+            (c.workers, c.stateDirectory, c.queueCapacity, c.workerCores) = keep
         }
         logger.info("configuration reloaded")
     }
@@ -123,12 +127,18 @@ public final class Daemon: Sendable {
             }
             let computeStart = ContinuousClock.now
             let scores: [Float]
-            do { scores = try serving.withEngine { try $0.run(prepared) } } catch {
+            do {
+                scores = try serving.withEngine { engine in
+                    if let board { try board.aroundCompute { try engine.run(prepared) } } else { try engine.run(prepared) }
+                }
+            } catch {
                 stats.recordError(model: name)
                 completion(.failure(APIFailure(.badInput, "\(error)")))
                 return
             }
-            let computeMicros = Self.micros(.now - computeStart)
+            let computeEnd = ContinuousClock.now
+            let computeMicros = Self.micros(computeEnd - computeStart)
+            let (energy, boardState) = board?.telemetry(from: computeStart, to: computeEnd) ?? (nil, nil)
             let labels = serving.model.metadata.labels
             let top = QInferEngine.topK(scores, k: k).map {
                 Prediction(index: $0.index, label: $0.index < labels.count ? labels[$0.index] : "\($0.index)", score: $0.score)
@@ -136,8 +146,10 @@ public final class Daemon: Sendable {
             let total = Self.micros(.now - arrived)
             let response = InferResponse(model: name, version: serving.version, top: top, outputs: includeOutputs ? scores : nil,
                                          telemetry: Telemetry(queueMicros: Self.micros(waited), preprocessMicros: prepMicros,
-                                                              computeMicros: computeMicros, totalMicros: total))
-            stats.recordSuccess(model: name, totalMicros: total, computeMicros: computeMicros)
+                                                              computeMicros: computeMicros, totalMicros: total, energy: energy,
+                                                              board: boardState))
+            stats.recordSuccess(model: name, telemetry: response.telemetry)
+            board?.completed(response)
             if events.count > 0, let line = try? JSONCoder.encode(response) { events.publish([UInt8](line)) }
             completion(.success(response))
         }

@@ -4,6 +4,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Searched for .qpack files served when the store is empty (the embedded default).
     public var embeddedModelDirectories = ["/usr/share/qinferd/models"]
     public var workers = 2
+    /// CPUs the workers are pinned to, round-robin (from the board config); empty = unpinned.
+    public var workerCores: [Int] = []
     public var queueCapacity = 64
     public var maxBodyBytes = 64 << 20
     public var maxConnections = 256

@@ -139,9 +139,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case (.GET, 1, "models"):
             respond(context, json: ModelList(models: daemon.store.list()))
         case (.GET, 1, "stats"):
-            respond(context, json: daemon.stats.snapshot())
+            respond(context, json: daemon.stats.snapshot(board: daemon.board?.status()))
         case (.GET, 1, "metrics"):
-            respond(context, status: .ok, contentType: "text/plain; version=0.0.4", bytes: Array(daemon.stats.prometheus().utf8))
+            respond(context, status: .ok, contentType: "text/plain; version=0.0.4", bytes: Array(daemon.stats.prometheus(board: daemon.board?.status()).utf8))
         case (.GET, 1, "events"):
             startEvents(context)
         case (.POST, 1, "reload"):

@@ -16,15 +16,32 @@ public final class Scheduler: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
 
-    public init(workers: Int, capacity: Int) {
+    /// - Parameter cores: CPUs to pin the workers to, round-robin (the board config's cores); empty = unpinned.
+    ///   A pin the kernel refuses (a CPU offline, outside the cgroup's cpuset) leaves that worker unpinned.
+    public init(workers: Int, capacity: Int, cores: [Int] = []) {
         self.workers = max(1, workers)
         self.capacity = max(1, capacity)
         for i in 0..<self.workers {
-            let t = Thread { [self] in self.loop() }
+            let core = cores.isEmpty ? nil : cores[i % cores.count]
+            let t = Thread { [self] in
+                if let core { _ = Self.pinCurrentThread(to: core) }
+                self.loop()
+            }
             t.name = "qinferd-worker-\(i)"
             t.stackSize = 1 << 20
             t.start()
         }
+    }
+
+    /// sched_setaffinity for the calling thread (pid 0 = this thread on Linux). glibc declares it only under
+    /// _GNU_SOURCE, which Swift's Glibc module does not set, so it is looked up at run time; the mask (glibc's
+    /// 1024-bit cpu_set_t) is built byte by byte because the CPU_SET macro is not visible either.
+    static func pinCurrentThread(to core: Int) -> Bool {
+        typealias SetAffinity = @convention(c) (Int32, Int, UnsafeRawPointer) -> Int32
+        guard core >= 0, core < 1024, let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sched_setaffinity") else { return false }
+        var mask = [UInt8](repeating: 0, count: 128)
+        mask[core / 8] |= UInt8(1 << (core % 8))
+        return mask.withUnsafeBytes { unsafeBitCast(symbol, to: SetAffinity.self)(0, 128, $0.baseAddress!) } == 0
     }
 
     /// Queued plus running jobs.

@@ -18,9 +18,14 @@ struct ConfigFile: Decodable, Equatable {
     var request_timeout_ms: Int?
     var admin_group: String?
     var log_level: String?
+    var board: String?
+    var board_configs: String?
+    var trigger_model: String?
+    var trigger_input: String?
 
     static let keys: Set<String> = ["socket", "socket_mode", "socket_group", "state_directory", "embedded_models", "workers",
-                                    "queue_capacity", "max_body_bytes", "max_connections", "deadline_ms", "idle_timeout_ms", "request_timeout_ms", "admin_group", "log_level"]
+                                    "queue_capacity", "max_body_bytes", "max_connections", "deadline_ms", "idle_timeout_ms", "request_timeout_ms", "admin_group", "log_level",
+                                    "board", "board_configs", "trigger_model", "trigger_input"]
 
     static func load(_ path: String) throws -> ConfigFile {
         let text: String

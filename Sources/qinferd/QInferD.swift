@@ -24,19 +24,38 @@ struct QInferD: ParsableCommand {
     @Option(help: "Inference worker threads.") var workers: Int?
     @Option(name: .customLong("admin-group"), help: "Group whose members may change models.") var adminGroup: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Option(help: "Board config name (default: detected from /proc/device-tree/model; generic-x86 on x86-64).") var board: String?
+    @Option(name: .customLong("board-configs"), help: "Directory of board configs (default \(BoardSetup.defaultDirectory)).") var boardConfigs: String?
+    @Option(name: .customLong("sysfs-root"), help: ArgumentHelp("Read sysfs and /proc under this directory (fixtures, containers).", visibility: .hidden))
+    var sysfsRoot: String = ""
 
     func run() throws {
         let file = try config.map(ConfigFile.load)
         let level = Logger.Level(rawValue: logLevel ?? file?.log_level ?? "info") ?? .info
         LoggingSetup.bootstrap(level: level)
         let logger = Logger(label: "qinferd")
-        let settings = try effectiveConfig(file)
+        var settings = try effectiveConfig(file)
         let notifier = ServiceNotifier()
+        let runtime: BoardRuntime?
+        do {
+            runtime = try BoardSetup.start(name: board ?? file?.board, directory: boardConfigs ?? file?.board_configs,
+                                           files: SysfsFiles(root: sysfsRoot), logger: logger)
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
+        if let runtime {
+            // Flags and qinferd.toml win over the board's thread count.
+            if workers == nil && file?.workers == nil { settings.workers = runtime.config.cpu.threads }
+            settings.workerCores = runtime.config.cpu.cores
+        }
         let daemon: Daemon
-        do { daemon = try Daemon(config: settings, logger: logger) } catch {
+        do { daemon = try Daemon(config: settings, logger: logger, board: runtime) } catch {
             logger.critical("cannot start: \(error.message)")
             throw ExitCode(1)
         }
+        let trigger = try BoardSetup.startTrigger(runtime: runtime, model: file?.trigger_model, input: file?.trigger_input,
+                                                  daemon: daemon, logger: logger)
         let reloadPath = config
         let flags = self
         daemon.setConfigSource {
@@ -81,6 +100,8 @@ struct QInferD: ParsableCommand {
                 let unanswered = daemon.drain(timeout: bound)
                 if unanswered > 0 { logger.warning("\(unanswered) request(s) still unanswered after \(bound); exiting anyway") }
                 watchdog?.stop()
+                trigger?.stop()
+                runtime?.shutdown() // lowers and releases the GPIO lines
                 if let ownSocketPath { unlink(ownSocketPath) }
                 logger.info("stopped after \(daemon.stats.served) request(s)")
                 Foundation.exit(0)
@@ -106,7 +127,7 @@ struct QInferD: ParsableCommand {
             _ = try? notifier.status(line)
         }
         status.resume()
-        withExtendedLifetime((sources, status, server)) { dispatchMain() }
+        withExtendedLifetime((sources, status, server, trigger, runtime)) { dispatchMain() }
     }
 
     func effectiveConfig(_ file: ConfigFile?) throws -> DaemonConfig {

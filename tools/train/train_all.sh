@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trains the four nets at nice 10 as three parallel single-thread jobs:
 #   pointnet-fp32 (EPOCHS_POINTNET, default 12), then bipointnet initialized from it with the EMA offset calibrated
-#   on the training data, distilled from it, no dropout, peak learning rate 3e-3 (EPOCHS_BIPOINTNET, default 24);
+#   on the training data, distilled from it, no dropout, peak learning rate 3e-3 (EPOCHS_BIPOINTNET, default 16);
 #   irnet and irnet-fp32 (EPOCHS_IRNET, default 3).
 # On the 2-core machine that is shared with Swift builds, several single-thread processes keep both cores busy and
 # keep a fair share of the CPU while a build runs. Logs: tools/train/runs/<model>/train.log. An interrupted run
@@ -15,7 +15,7 @@ THREADS=${THREADS:-1}
 RUNS=${RUNS:-$HERE/runs}
 EP_PN=${EPOCHS_POINTNET:-12}
 EP_IR=${EPOCHS_IRNET:-3}
-EP_BPN=${EPOCHS_BIPOINTNET:-24}
+EP_BPN=${EPOCHS_BIPOINTNET:-16}
 
 train() {  # model epochs [extra train.py args]
     local model=$1 epochs=$2; shift 2

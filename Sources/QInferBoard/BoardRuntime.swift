@@ -1,0 +1,72 @@
+// Everything qinferd does with the board during a run, built from its board config: the power sampler, the thermal
+// and clock reader, the busy and result GPIO lines. qinferd hands it to the daemon as its BoardHooks.
+import Logging
+import QInferProtocol
+
+public final class BoardRuntime: Sendable {
+    public let config: BoardConfig
+    public let sampler: EnergySampler?
+    public let thermal: ThermalReader
+    public let gpio: BoardGPIO
+    private let logger: Logger
+
+    /// Picks the power source (the first configured one that reads), starts sampling, requests the GPIO lines.
+    /// - Throws: a GPIO error (missing chip, busy line): a board whose lines cannot be had is not started half-way.
+    public init(config: BoardConfig, files: SysfsFiles, gpioBackend: any GPIOBackend, logger: Logger) throws(GPIOError) {
+        self.config = config
+        self.logger = logger
+        let (source, skipped) = PowerSourceFactory.make(config, files: files)
+        for reason in skipped { logger.notice("power source skipped: \(reason)") }
+        if let source {
+            let sampler = EnergySampler(source: source, hz: config.power.sample_hz, idleWatts: config.power.idle_w)
+            sampler.start()
+            self.sampler = sampler
+            logger.info("power: \(source.label)\(source.isEstimate ? " (estimated)" : ""), \(config.power.sample_hz) Hz")
+        } else {
+            sampler = nil
+            logger.warning("no power source could be read; inferences carry no energy")
+        }
+        thermal = ThermalReader(files: files, cpu: config.cpu)
+        if let g = config.gpio {
+            gpio = try BoardGPIO.request(backend: gpioBackend, chip: g.chip, busyLine: g.busy_line, triggerLine: g.trigger_line,
+                                         resultLines: g.result_lines ?? [], logger: logger)
+        } else {
+            gpio = .none
+        }
+    }
+
+    public func aroundCompute<T>(_ body: () throws -> T) rethrows -> T { try gpio.busy.around(body) }
+
+    public func telemetry(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> (EnergyTelemetry?, BoardState?) {
+        let energy = sampler.flatMap { s in
+            s.energy(from: start, to: end).map {
+                EnergyTelemetry(joules: $0.joules, joulesAboveIdle: $0.joulesAboveIdle, averageWatts: $0.averageWatts,
+                                source: s.source.label, estimated: s.source.isEstimate)
+            }
+        }
+        return (energy, Self.wire(thermal.read()))
+    }
+
+    public func completed(_ response: InferResponse) {
+        guard !gpio.results.lines.isEmpty else { return }
+        do { try gpio.results.show(classIndex: response.top.first?.index) } catch {
+            logger.error("cannot set the result lines: \(error)")
+        }
+    }
+
+    public func status() -> BoardStatus {
+        BoardStatus(board: config.name, powerSource: sampler?.source.label, estimated: sampler?.source.isEstimate ?? false,
+                    powerWatts: sampler?.latestWatts, idleWatts: config.power.idle_w, state: Self.wire(thermal.read()))
+    }
+
+    /// Stops sampling and releases the GPIO lines (lowered first).
+    public func shutdown() {
+        sampler?.stop()
+        gpio.release()
+    }
+
+    static func wire(_ t: ThermalState) -> BoardState {
+        BoardState(temperatureC: t.temperatureC, cpuMHz: t.frequencyMHz, cpuMaxMHz: t.maxFrequencyMHz, throttled: t.throttled,
+                   throttleReason: t.reason)
+    }
+}

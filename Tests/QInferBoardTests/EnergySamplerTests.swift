@@ -1,0 +1,113 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import QInferBoard
+
+/// A power source whose readings the test sets, on a clock the test moves.
+final class ScriptedSource: PowerSource, @unchecked Sendable {
+    let label = "scripted"
+    let isEstimate = false
+    let next = Mutex<PowerReading>(.watts(0))
+    func read() throws(PowerSourceError) -> PowerReading { next.withLock { $0 } }
+}
+
+@Suite("energy sampler")
+struct EnergySamplerTests {
+    @Test("power readings integrate with the trapezoid rule; windows interpolate between samples and extrapolate past the newest")
+    func integration() throws {
+        let source = ScriptedSource()
+        let start = ContinuousClock.now
+        let now = Mutex(start)
+        let sampler = EnergySampler(source: source, hz: 10, idleWatts: 1, clock: { now.withLock { $0 } })
+        func at(_ ms: Int, _ w: Double) {
+            now.withLock { $0 = start + .milliseconds(ms) }
+            source.next.withLock { $0 = .watts(w) }
+            sampler.sampleOnce()
+        }
+        at(0, 2); at(100, 2); at(200, 4); at(300, 4)
+        // 0–100 ms at 2 W = 0.2 J; 100–200 ramps 2→4 W = 0.3 J; 200–300 at 4 W = 0.4 J.
+        let whole = try #require(sampler.energy(from: start, to: start + .milliseconds(300)))
+        #expect(abs(whole.joules - 0.9) < 1e-9 && abs(whole.averageWatts - 3) < 1e-9)
+        #expect(abs(whole.joulesAboveIdle - 0.6) < 1e-9)
+        let inner = try #require(sampler.energy(from: start + .milliseconds(50), to: start + .milliseconds(150)))
+        #expect(abs(inner.joules - (0.1 + 0.15)) < 1e-9) // interpolated on the cumulative curve at 50 and 150 ms
+        let past = try #require(sampler.energy(from: start + .milliseconds(300), to: start + .milliseconds(350)))
+        #expect(abs(past.joules - 0.2) < 1e-9, "past the newest sample: the last 50+ ms's mean power, 4 W × 50 ms")
+        #expect(sampler.energy(from: start - .milliseconds(20), to: start - .milliseconds(10)) == nil)
+        #expect(sampler.latestWatts.map { abs($0 - 3) < 1e-9 } == true, "the mean over the last 250+ ms: 0.9 J / 0.3 s")
+    }
+
+    @Test("an energy counter is taken as it is; the ring keeps the newest samples")
+    func counterAndRing() throws {
+        let source = ScriptedSource()
+        let start = ContinuousClock.now
+        let now = Mutex(start)
+        let sampler = EnergySampler(source: source, hz: 1, idleWatts: 0, history: 1, clock: { now.withLock { $0 } }) // capacity 16
+        for i in 0..<40 {
+            now.withLock { $0 = start + .milliseconds(100 * i) }
+            source.next.withLock { $0 = .joules(Double(i) * 0.5) } // 5 W
+            sampler.sampleOnce()
+        }
+        #expect(sampler.latestWatts.map { abs($0 - 5) < 1e-9 } == true)
+        let w = try #require(sampler.energy(from: start + .milliseconds(3000), to: start + .milliseconds(3650)))
+        #expect(abs(w.joules - 3.25) < 1e-9)
+        // Older than the ring: clamped to the oldest sample kept (2.4 s), so the window is only partly covered.
+        let old = try #require(sampler.energy(from: start, to: start + .milliseconds(2600)))
+        #expect(abs(old.joules - 1.0) < 1e-9)
+    }
+
+    @Test("a failing source is counted, not fatal; the sampler thread runs at its rate and stops")
+    func thread() throws {
+        let f = try SysfsFixture()
+        let zone = "/sys/class/powercap/intel-rapl:0"
+        f.write("\(zone)/max_energy_range_uj", "262143328850")
+        f.write("\(zone)/energy_uj", "0")
+        let rate = 7.0 // W
+        let writer = FixtureWriter(interval: .milliseconds(1)) { t in f.write("\(zone)/energy_uj", "\(Int64(t * rate * 1e6))") }
+        defer { writer.stop() }
+        let sampler = EnergySampler(source: try RAPLSource(files: f.files, directory: zone), hz: 500, idleWatts: 0)
+        sampler.start()
+        Thread.sleep(forTimeInterval: 0.1)
+        let a = ContinuousClock.now
+        Thread.sleep(forTimeInterval: 0.4)
+        let b = ContinuousClock.now
+        Thread.sleep(forTimeInterval: 0.05)
+        sampler.stop()
+        let w = try #require(sampler.energy(from: a, to: b))
+        #expect(abs(w.averageWatts - rate) / rate < 0.05, "\(w)")
+        f.write("\(zone)/energy_uj", "garbage")
+        sampler.sampleOnce()
+        #expect(sampler.readFailures.count >= 1 && sampler.readFailures.last?.contains("energy_uj") == true)
+    }
+}
+
+@Suite("thermal, clock and throttling")
+struct ThermalReaderTests {
+    func cpu(_ throttled: String?) -> BoardConfig.CPU {
+        BoardConfig.CPU(cores: [0], threads: 1, cpufreq: "/sys/devices/system/cpu/cpufreq/policy0",
+                        thermal_zones: ["/sys/class/thermal/thermal_zone0", "/sys/class/thermal/thermal_zone1"], throttled: throttled)
+    }
+
+    @Test("hottest zone, clock against its maximum, Pi firmware bits")
+    func read() throws {
+        let f = try SysfsFixture()
+        f.write("/sys/class/thermal/thermal_zone0/temp", "48312")
+        f.write("/sys/class/thermal/thermal_zone1/temp", "51000")
+        f.write("/sys/devices/system/cpu/cpufreq/policy0/scaling_cur_freq", "1800000")
+        f.write("/sys/devices/system/cpu/cpufreq/policy0/cpuinfo_max_freq", "1800000")
+        var s = ThermalReader(files: f.files, cpu: cpu(nil)).read()
+        #expect(s.temperatureC == 51 && s.frequencyMHz == 1800 && s.maxFrequencyMHz == 1800 && s.throttled == false && s.reason == nil)
+        f.write("/sys/devices/system/cpu/cpufreq/policy0/scaling_cur_freq", "600000")
+        s = ThermalReader(files: f.files, cpu: cpu(nil)).read()
+        #expect(s.throttled == true && s.reason == "cpufreq 600 of 1800 MHz")
+        f.write("/sys/devices/system/cpu/cpufreq/policy0/scaling_cur_freq", "1800000")
+        f.write("/fw/get_throttled", "0x50005")
+        s = ThermalReader(files: f.files, cpu: cpu("/fw/get_throttled")).read()
+        #expect(s.throttled == true && s.reason == "firmware: under-voltage, throttled")
+        f.write("/fw/get_throttled", "0x50000") // only the since-boot bits
+        s = ThermalReader(files: f.files, cpu: cpu("/fw/get_throttled")).read()
+        #expect(s.throttled == false && s.reason == nil)
+        let bare = ThermalReader(files: SysfsFiles(root: f.root + "/nothing"), cpu: cpu(nil)).read()
+        #expect(bare == ThermalState())
+    }
+}
