@@ -11,7 +11,8 @@ APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-
 # store (run/state) is empty. Talk to it with curl --unix-socket run/qinferd.sock or QINFERD_SOCKET=run/qinferd.sock qinfer.
 run: deps build-release
 	mkdir -p run
-	.build/release/qinferd --socket run/qinferd.sock --state-dir run/state --models-dir models --config systemd/qinferd.toml
+	.build/release/qinferd --socket run/qinferd.sock --state-dir run/state --models-dir models --config systemd/qinferd.toml \
+		--board-configs board-configs
 
 test: deps python-deps test-swift test-c test-units
 

@@ -112,6 +112,11 @@ let package = Package(
         // requests, a second uid, sd_notify, socket activation, draining. Needs `swift build` output next to the bundle.
         .testTarget(name: "IntegrationTests",
                     dependencies: ["QInferProtocol", "QInferTestSupport", "QInferModel", "QInferEngine", "QInferInputFormats"]),
+        // The daemon in-process with a board runtime on fixture sysfs and in-memory GPIO: busy line, result lines and
+        // trigger edges against real inferences.
+        .testTarget(name: "QInferDaemonTests",
+                    dependencies: ["QInferDaemon", "QInferBoard", "QInferProtocol", "QInferTestSupport",
+                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "QInferBoardTests",
                     dependencies: ["QInferBoard", "QInferProtocol", .product(name: "Logging", package: "swift-log")]),
         // Test helper for QInferBoardTests: a process that inherits LISTEN_FDS sockets or bootstraps logging.

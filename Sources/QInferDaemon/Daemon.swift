@@ -92,6 +92,18 @@ public final class Daemon: Sendable {
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     static func micros(_ d: Duration) -> Int { Int(d.components.seconds) * 1_000_000 + Int(d.components.attoseconds / 1_000_000_000_000) }
 
+    /// Runs `model` on the input file at `path`, its format from the extension — what a GPIO trigger does with the
+    /// frame or cloud a sensor process last wrote there. The answer is published on /v1/events like any other.
+    public func inferFile(model: String, path: String, completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            completion(.failure(APIFailure(.badInput, "cannot read the input file \(path)")))
+            return
+        }
+        let format = URL(fileURLWithPath: path).pathExtension.lowercased()
+        infer(model: model, body: [UInt8](data), contentType: nil, formatHeader: format.isEmpty ? nil : format, shapeHeader: nil,
+              topK: nil, includeOutputs: false, completion: completion)
+    }
+
     /// Decodes, queues and runs one inference; `completion` is called once, on a worker thread or right away.
     public func infer(model name: String, body: [UInt8], contentType: String?, formatHeader: String?, shapeHeader: String?,
                       topK: Int?, includeOutputs: Bool, completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {

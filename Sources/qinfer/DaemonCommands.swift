@@ -216,25 +216,15 @@ struct DaemonInfer: ParsableCommand {
 
 struct DaemonStats: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stats", abstract: "Request counts, errors and latency percentiles of a running qinferd, per model.")
+        commandName: "stats",
+        abstract: "Requests, errors, latency, energy per inference and the board's power, temperature and clock, per model.")
 
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
         try daemon.perform { client in
             let (stats, response) = try client.call(StatsResponse.self, .GET, APIPaths.stats)
-            if daemon.json { return print(response.text) }
-            var table = TextTable([.init(title: "MODEL", alignment: .left), .init(title: "REQUESTS", alignment: .right),
-                                   .init(title: "ERRORS", alignment: .right), .init(title: "P50 ms", alignment: .right),
-                                   .init(title: "P90 ms", alignment: .right), .init(title: "P99 ms", alignment: .right),
-                                   .init(title: "MAX ms", alignment: .right)])
-            for m in stats.models {
-                let l = m.latencyMicros
-                table.append([m.name, "\(m.count)", "\(m.errors)", milliseconds(l.p50), milliseconds(l.p90), milliseconds(l.p99),
-                              milliseconds(l.max)])
-            }
-            print(stats.models.isEmpty ? "no inference requests yet" : table.render())
-            print("rejected (queue full or too many connections): \(stats.rejected)")
+            print(daemon.json ? response.text : StatsReport.render(stats))
         }
     }
 }

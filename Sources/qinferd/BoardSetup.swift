@@ -34,14 +34,8 @@ enum BoardSetup {
         switch (line, model, input) {
         case (nil, nil, nil): return nil
         case (let line?, let model?, let input?):
-            let format = URL(fileURLWithPath: input).pathExtension.lowercased()
             let watcher = TriggerWatcher(line: line, logger: logger) { _ in
-                guard let data = FileManager.default.contents(atPath: input) else {
-                    logger.error("trigger: cannot read \(input)")
-                    return
-                }
-                daemon.infer(model: model, body: [UInt8](data), contentType: nil, formatHeader: format.isEmpty ? nil : format,
-                             shapeHeader: nil, topK: nil, includeOutputs: false) { result in
+                daemon.inferFile(model: model, path: input) { result in
                     if case .failure(let f) = result { logger.error("trigger: \(model) on \(input): \(f.message)") }
                 }
             }

@@ -106,6 +106,18 @@ extension Integration {
                            "qinferd_request_phase_microseconds_sum{model=\"heavy\",phase=\"compute\"}"] {
                 #expect(metrics.contains(needle), "\(needle) not in metrics")
             }
+
+            // qinfer stats and qinfer top show it as a table with the board's line.
+            let table = try runQInfer(["stats", "--socket", sock])
+            #expect(table.status == 0, "\(table.err)")
+            #expect(table.out.contains("mJ/INF") && table.out.contains("AVG W") && table.out.contains("energy: rapl package-0"), "\(table.out)")
+            #expect(table.out.contains("board fixture: ") && table.out.contains("47.5 °C") && table.out.contains("1500 of 1500 MHz")
+                    && table.out.contains("not throttled"), "\(table.out)")
+            let row = table.out.split(separator: "\n").first { $0.hasPrefix("heavy ") }?.split(separator: " ")
+            #expect(row?.count == 14 && row?[1] == "30", "\(table.out)")
+            let top = try runQInfer(["top", "--socket", sock, "--count", "2", "--interval", "0.2"])
+            #expect(top.status == 0 && top.out.components(separatedBy: "qinferd on \(sock)").count == 3, "\(top.out)")
+            #expect(top.out.contains("requests per second: heavy 0.0/s"), "\(top.out)")
         }
 
         @Test("a bad board config or an unknown board stops qinferd at start with a message naming it")
