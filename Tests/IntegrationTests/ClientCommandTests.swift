@@ -91,8 +91,10 @@ extension Integration {
             // stats.
             out = try q(["stats"] + socketFlag)
             let statRows = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
-            #expect(statRows.first == ["MODEL", "REQUESTS", "ERRORS", "P50", "ms", "P90", "ms", "P99", "ms", "MAX", "ms"], "\(out)")
-            #expect(statRows.contains { $0.first == "pn" && $0[1] == "6" && $0[2] == "0" }, "\(out)")
+            #expect(statRows.first == ["MODEL", "REQUESTS", "ERRORS", "P50", "ms", "P90", "ms", "P99", "ms", "MAX", "ms", "QUEUE", "ms",
+                                       "PREP", "ms", "COMPUTE", "ms", "mJ/INF", "mJ", "P50", "mJ", ">IDLE", "AVG", "W"], "\(out)")
+            // No board config here: the energy columns say so with "-" rather than a made-up number.
+            #expect(statRows.contains { $0.first == "pn" && $0[1] == "6" && $0[2] == "0" && $0.suffix(4) == ["-", "-", "-", "-"] }, "\(out)")
             #expect(out.contains("rejected (queue full or too many connections): 0"), "\(out)")
             let stats = try JSONDecoder().decode(StatsResponse.self, from: Data(try q(["stats", "--json"] + socketFlag).utf8))
             #expect(stats.models.first { $0.name == "pn" }?.count == 6)

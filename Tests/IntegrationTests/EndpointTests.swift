@@ -159,7 +159,7 @@ extension Integration {
                     && m.latencyMicros.p99 <= m.latencyMicros.max, "\(r.text)")
             #expect(stats.models.map(\.name).sorted() == ["img", "m", "pointnet-101"] && stats.rejected == 0, "\(r.text)")
             j = try r.json()
-            #expect(Set(((j["models"] as? [[String: Any]])?.first ?? [:]).keys) == ["name", "count", "errors", "latency_us"], "\(r.text)")
+            #expect(Set(((j["models"] as? [[String: Any]])?.first ?? [:]).keys) == ["name", "count", "errors", "latency_us", "breakdown_us"], "\(r.text)")
 
             // Metrics: Prometheus text agreeing with the stats.
             r = try HTTP.get(sock, "/v1/metrics")
