@@ -30,6 +30,9 @@ struct QInferD: ParsableCommand {
     var sysfsRoot: String = ""
 
     func run() throws {
+        // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the signal thread takes them, however
+        // early they come.
+        SignalWaiter.blockEarly()
         let file = try config.map(ConfigFile.load)
         let level = Logger.Level(rawValue: logLevel ?? file?.log_level ?? "info") ?? .info
         LoggingSetup.bootstrap(level: level)
@@ -80,12 +83,25 @@ struct QInferD: ParsableCommand {
         let server = try HTTPServer(daemon: daemon, listeningSocket: fd)
         let watchdog = try Watchdog.fromEnvironment(notifier: notifier, logger: logger) { daemon.ready }
 
-        let signals = DispatchQueue(label: "qinferd.signals")
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: signals)
-            source.setEventHandler {
+        daemon.markReady()
+        logger.info("listening on \(where_), serving \(daemon.store.modelCount) model(s)")
+        _ = try? notifier.ready(status: statusLine(daemon))
+        watchdog?.start()
+
+        // STATUS= only when it changed, and on its own queue: sd_notify blocks while the notify socket's queue is
+        // full, which must never hold up the signal handlers.
+        let status = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "qinferd.status"))
+        let lastStatus = Mutex(statusLine(daemon))
+        status.schedule(deadline: .now() + 5, repeating: 5)
+        status.setEventHandler {
+            let line = statusLine(daemon)
+            guard lastStatus.withLock({ last in defer { last = line }; return last != line }) else { return }
+            _ = try? notifier.status(line)
+        }
+        status.resume()
+        // SIGHUP reloads; SIGTERM/SIGINT drain and exit. Signals that came earlier are still pending here.
+        withExtendedLifetime((status, server, trigger, runtime)) {
+            SignalWaiter.run { sig in
                 if sig == SIGHUP {
                     _ = try? notifier.reloading(status: "reloading configuration")
                     try? daemon.reloadFromDisk()
@@ -106,28 +122,7 @@ struct QInferD: ParsableCommand {
                 logger.info("stopped after \(daemon.stats.served) request(s)")
                 Foundation.exit(0)
             }
-            source.resume()
-            sources.append(source)
         }
-        // The signal handlers are in place before READY=1: a SIGTERM right after READY (systemctl start then stop)
-        // must drain, not be lost to the SIG_IGN above.
-        daemon.markReady()
-        logger.info("listening on \(where_), serving \(daemon.store.modelCount) model(s)")
-        _ = try? notifier.ready(status: statusLine(daemon))
-        watchdog?.start()
-
-        // STATUS= only when it changed, and on its own queue: sd_notify blocks while the notify socket's queue is
-        // full, which must never hold up the signal handlers.
-        let status = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "qinferd.status"))
-        let lastStatus = Mutex(statusLine(daemon))
-        status.schedule(deadline: .now() + 5, repeating: 5)
-        status.setEventHandler {
-            let line = statusLine(daemon)
-            guard lastStatus.withLock({ last in defer { last = line }; return last != line }) else { return }
-            _ = try? notifier.status(line)
-        }
-        status.resume()
-        withExtendedLifetime((sources, status, server, trigger, runtime)) { dispatchMain() }
     }
 
     func effectiveConfig(_ file: ConfigFile?) throws -> DaemonConfig {

@@ -8,6 +8,21 @@ import Glibc
 
 extension Integration {
     @Suite("systemd") struct Systemd {
+        @Test("SIGTERM the moment READY=1 arrives (systemctl start then stop) drains and exits 0, every time")
+        func stopRightAfterReady() throws {
+            let s = try Scratch()
+            for i in 0..<5 {
+                let listener = try NotifyListener(path: s.sub("notify\(i)"))
+                let socket = s.sub("d\(i).sock")
+                let d = try DaemonProcess(arguments: ["--socket", socket, "--state-dir", s.sub("state"), "--models-dir", s.sub("embedded")],
+                                          socket: socket, log: s.sub("d\(i).log"), environment: ["NOTIFY_SOCKET": listener.path])
+                try listener.receive(timeout: 30, "READY=1") { $0.split(separator: "\n").contains("READY=1") }
+                d.signal(SIGTERM)
+                try d.waitExit(timeout: 20)
+                #expect(d.exitedNormally && d.exitCode == 0, "start \(i): \(d.describeStatus()); log:\n\(d.log)")
+            }
+        }
+
         @Test("sd_notify on a test NOTIFY_SOCKET: READY=1 with STATUS=, WATCHDOG=1 every half of WATCHDOG_USEC, RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM")
         func notify() throws {
             let s = try Scratch()
