@@ -23,14 +23,24 @@ public final class Scheduler: Sendable {
         self.capacity = max(1, capacity)
         for i in 0..<self.workers {
             let core = cores.isEmpty ? nil : cores[i % cores.count]
+            let name = "qinferd-work-\(i)" // the kernel keeps 15 bytes of a thread's name
             let t = Thread { [self] in
+                Self.nameCurrentThread(name)
                 if let core { _ = Self.pinCurrentThread(to: core) }
                 self.loop()
             }
-            t.name = "qinferd-worker-\(i)"
+            t.name = name
             t.stackSize = 1 << 20
             t.start()
         }
+    }
+
+    /// The name ps, top -H and /proc/<pid>/task/*/comm show (Foundation's Thread.name does not reach the kernel on
+    /// Linux). pthread_setname_np is another _GNU_SOURCE function, looked up at run time like sched_setaffinity.
+    static func nameCurrentThread(_ name: String) {
+        typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pthread_setname_np") else { return }
+        _ = unsafeBitCast(symbol, to: SetName.self)(pthread_self(), String(name.utf8.prefix(15))!)
     }
 
     /// sched_setaffinity for the calling thread (pid 0 = this thread on Linux). glibc declares it only under

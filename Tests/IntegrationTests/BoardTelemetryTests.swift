@@ -56,7 +56,7 @@ extension Integration {
             try s.write("boards/fixture.toml", Array("""
                 description = "fixture board"
                 [cpu]
-                cores = []
+                cores = [1]
                 threads = 1
                 cpufreq = "/sys/devices/system/cpu/cpufreq/policy0"
                 thermal_zones = ["/sys/class/thermal/thermal_zone0"]
@@ -68,6 +68,14 @@ extension Integration {
                 """.utf8))
             let d = try startDaemon(s, extra: ["--board-configs", s.sub("boards"), "--board", "fixture", "--sysfs-root", root])
             let sock = d.socket
+            // The board's cores: the one worker is pinned to CPU 1.
+            let tasks = filesUnder("/proc/\(d.pid)/task").filter { !$0.contains("/") }
+            let workers = try tasks.filter { try readWholeFile("/proc/\(d.pid)/task/\($0)/comm").hasPrefix("qinferd-work-") }
+            #expect(workers.count == 1, "\(tasks)")
+            for t in workers {
+                let status = try readWholeFile("/proc/\(d.pid)/task/\(t)/status")
+                #expect(status.contains("Cpus_allowed_list:\t1\n"), "\(status)")
+            }
             // Slow enough (tens of ms) that a millisecond of sampling jitter is small against the window.
             let model = try randomPointNet(seed: 77, points: 1024, widths: [64, 512, 1024], classes: 10)
             #expect(try HTTP.request(sock, "PUT", "/v1/models/heavy?version=1", body: model).status == 201)
