@@ -64,7 +64,6 @@ struct EnergySamplerTests {
         f.write("\(zone)/energy_uj", "0")
         let rate = 7.0 // W
         let writer = FixtureWriter(interval: .milliseconds(1)) { t in f.write("\(zone)/energy_uj", "\(Int64(t * rate * 1e6))") }
-        defer { writer.stop() }
         let sampler = EnergySampler(source: try RAPLSource(files: f.files, directory: zone), hz: 500, idleWatts: 0)
         sampler.start()
         Thread.sleep(forTimeInterval: 0.1)
@@ -73,6 +72,7 @@ struct EnergySamplerTests {
         let b = ContinuousClock.now
         Thread.sleep(forTimeInterval: 0.05)
         sampler.stop()
+        writer.stop() // before the garbage below, which it would overwrite
         let w = try #require(sampler.energy(from: a, to: b))
         #expect(abs(w.averageWatts - rate) / rate < 0.05, "\(w)")
         f.write("\(zone)/energy_uj", "garbage")
