@@ -30,8 +30,8 @@ struct QInferD: ParsableCommand {
     var sysfsRoot: String = ""
 
     func run() throws {
-        // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the signal thread takes them, however
-        // early they come.
+        // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the main thread takes them with sigwait
+        // at the end of run(), however early they come.
         SignalWaiter.blockEarly()
         let file = try config.map(ConfigFile.load)
         let level = Logger.Level(rawValue: logLevel ?? file?.log_level ?? "info") ?? .info
