@@ -20,9 +20,25 @@ public final class EnergySampler: Sendable {
     private struct Sample { var t: ContinuousClock.Instant; var joules: Double; var watts: Double }
     private struct State {
         var ring: [Sample] = []
-        var head = 0 // next slot once the ring is full
+        var head = 0 // the oldest slot (and the next one written) once the ring is full; 0 until then
         var lastError: String?
         var readErrors = 0
+
+        var count: Int { ring.count }
+        /// The i-th oldest sample, read in place: a window's energy is asked for on every inference, and copying
+        /// the ring (up to 30 s of samples) each time would put that copy on the inference path.
+        subscript(i: Int) -> Sample { ring[(head + i) % ring.count] }
+        var newest: Sample? { ring.isEmpty ? nil : self[count - 1] }
+
+        /// Mean power over the newest samples spanning at least `window` (or all there are): one interval's
+        /// difference of a fast-sampled counter is mostly its update granularity.
+        func meanWatts(over window: Duration) -> Double? {
+            guard let last = newest else { return nil }
+            var i = count - 1
+            while i > 0 && last.t - self[i].t < window { i -= 1 }
+            let from = self[i]
+            return last.t > from.t ? (last.joules - from.joules) / (last.t - from.t).seconds : last.watts
+        }
     }
     private let state: Mutex<State>
     private let capacity: Int
@@ -71,7 +87,7 @@ public final class EnergySampler: Sendable {
             return
         }
         state.withLock { s in
-            let previous = s.ring.isEmpty ? nil : s.ring[(s.head + s.ring.count - 1) % s.ring.count]
+            let previous = s.newest
             var sample: Sample
             switch reading {
             case .watts(let w):
@@ -91,48 +107,35 @@ public final class EnergySampler: Sendable {
         }
     }
 
-    /// Samples oldest first.
-    private func ordered(_ s: State) -> [Sample] {
-        s.ring.count < capacity ? s.ring : Array(s.ring[s.head...] + s.ring[..<s.head])
-    }
-
     /// Energy between two instants; nil when no samples cover any of it.
     public func energy(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> EnergyWindow? {
         guard end > start else { return nil }
-        let samples = state.withLock { ordered($0) }
-        guard let first = samples.first, let last = samples.last, end > first.t else { return nil }
-        // Past the newest sample: the mean power of the last 50 ms (one interval's difference of a fast-sampled
-        // counter is mostly its update granularity).
-        let recent = samples.last(where: { last.t - $0.t >= .milliseconds(50) }) ?? first
-        let lastWatts = last.t > recent.t ? (last.joules - recent.joules) / (last.t - recent.t).seconds : last.watts
-        func joules(at t: ContinuousClock.Instant) -> Double {
-            if t <= first.t { return first.joules }
-            if t >= last.t { return last.joules + lastWatts * (t - last.t).seconds }
-            // Binary search for the first sample after t.
-            var lo = 0, hi = samples.count - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if samples[mid].t <= t { lo = mid + 1 } else { hi = mid }
+        let j: Double? = state.withLock { s in
+            guard let last = s.newest, end > s[0].t, let lastWatts = s.meanWatts(over: .milliseconds(50)) else { return nil }
+            let first = s[0]
+            func joules(at t: ContinuousClock.Instant) -> Double {
+                if t <= first.t { return first.joules }
+                // Past the newest sample: extrapolated with the recent mean power.
+                if t >= last.t { return last.joules + lastWatts * (t - last.t).seconds }
+                // Binary search for the first sample after t.
+                var lo = 0, hi = s.count - 1
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if s[mid].t <= t { lo = mid + 1 } else { hi = mid }
+                }
+                let a = s[lo - 1], b = s[lo]
+                let span = (b.t - a.t).seconds
+                return span > 0 ? a.joules + (b.joules - a.joules) * (t - a.t).seconds / span : a.joules
             }
-            let a = samples[lo - 1], b = samples[lo]
-            let span = (b.t - a.t).seconds
-            return span > 0 ? a.joules + (b.joules - a.joules) * (t - a.t).seconds / span : a.joules
+            return joules(at: end) - joules(at: start)
         }
+        guard let j else { return nil }
         let seconds = (end - start).seconds
-        let j = joules(at: end) - joules(at: start)
         return EnergyWindow(joules: j, joulesAboveIdle: j - idleWatts * seconds, averageWatts: j / seconds, seconds: seconds)
     }
 
-    /// The board's current power, W: the mean over the last quarter second of samples (one interval's difference of
-    /// a fast-sampled counter is mostly its update granularity).
-    public var latestWatts: Double? {
-        let samples = state.withLock { ordered($0) }
-        guard let last = samples.last else { return nil }
-        guard let first = samples.last(where: { last.t - $0.t >= .milliseconds(250) }) ?? samples.first, last.t > first.t else {
-            return last.watts
-        }
-        return (last.joules - first.joules) / (last.t - first.t).seconds
-    }
+    /// The board's current power, W: the mean over the last quarter second of samples.
+    public var latestWatts: Double? { state.withLock { $0.meanWatts(over: .milliseconds(250)) } }
 
     /// The last read failure and how many there were (a sensor that vanished mid-run).
     public var readFailures: (count: Int, last: String?) { state.withLock { ($0.readErrors, $0.lastError) } }
