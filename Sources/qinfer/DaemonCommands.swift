@@ -39,6 +39,11 @@ func byteCount(_ n: Int) -> String {
     return fixed(Double(n) / Double(1 << 20), digits: 1) + " MB"
 }
 
+/// "pn: active 7, previous 8" after activate and rollback.
+func activeLine(_ info: ModelInfo, _ what: String) -> String {
+    "\(info.name): \(what) \(info.activeVersion ?? "none")" + (info.previousVersion.map { ", previous \($0)" } ?? "")
+}
+
 func milliseconds(_ micros: Int) -> String { fixed(Double(micros) / 1000, digits: 2) }
 
 struct DaemonHealth: ParsableCommand {
@@ -294,7 +299,7 @@ struct DaemonActivate: ParsableCommand {
             let (info, response) = try client.call(ModelInfo.self, .POST, APIPaths.activate(name),
                                                    headers: [("content-type", "application/json")], body: [UInt8](body))
             if daemon.json { return print(response.text) }
-            print("\(info.name): active \(info.activeVersion ?? "none")" + (info.previousVersion.map { ", previous \($0)" } ?? ""))
+            print(activeLine(info, "active"))
         }
     }
 }
@@ -312,7 +317,7 @@ struct DaemonRollback: ParsableCommand {
         try daemon.perform { client in
             let (info, response) = try client.call(ModelInfo.self, .POST, APIPaths.rollback(name), body: [])
             if daemon.json { return print(response.text) }
-            print("\(info.name): rolled back to \(info.activeVersion ?? "none")" + (info.previousVersion.map { ", previous \($0)" } ?? ""))
+            print(activeLine(info, "rolled back to"))
         }
     }
 }

@@ -107,14 +107,7 @@ class BiPointNet(nn.Module):
         return torch.amax(x, dim=2)
 
     def forward(self, x):
-        x = self.bn1(self.conv1(x))
-        if not self.binary:
-            x = torch.relu(x)
-        for conv, bn in zip(self.convs, self.bns):
-            x = bn(conv(x))
-            if not self.binary:
-                x = torch.relu(x)
-        x = torch.amax(x, dim=2)
+        x = self.aggregate_features(x)
         if self.binary:
             x = x + self.ema_offset
         for i, (fc, bn) in enumerate(zip(self.fcs, self.fbns)):
