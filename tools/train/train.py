@@ -121,6 +121,24 @@ def calibrate_ema(model, xtr, gen, n=256, batch=32, reestimate_bn=False):
     return float(model.ema_offset)
 
 
+@torch.no_grad()
+def fold_batchnorms(model):
+    """The FP32 PointNet twin in eval mode with every BatchNorm folded into the conv/linear before it (a teacher
+    for distillation: the same outputs, one pass less over each layer's output per batch)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
+    assert not model.binary
+    model.eval()
+    model.conv1 = fuse_conv_bn_eval(model.conv1, model.bn1)
+    model.bn1 = torch.nn.Identity()
+    for i in range(len(model.convs)):
+        model.convs[i] = fuse_conv_bn_eval(model.convs[i], model.bns[i])
+        model.bns[i] = torch.nn.Identity()
+    for i in range(len(model.fcs)):
+        model.fcs[i] = fuse_linear_bn_eval(model.fcs[i], model.fbns[i])
+        model.fbns[i] = torch.nn.Identity()
+    return model
+
+
 # ------------------------------------------------------------------------------------------------ loop
 @torch.no_grad()
 def evaluate(model, x, y, data, batch=None):
@@ -178,7 +196,7 @@ def main():
         tsrc = torch.load(os.path.join(args.runs, args.distill, 'model.pt'), weights_only=False)
         teacher = build_model(tsrc['name'], ncls)
         teacher.load_state_dict(tsrc['model'])
-        teacher.eval()
+        teacher = fold_batchnorms(teacher)
     init_note = None
     if args.init_from:
         src = torch.load(os.path.join(args.runs, args.init_from, 'model.pt'), weights_only=False)['model']
