@@ -1,16 +1,17 @@
 // Everything qinferd does with the board during a run, built from its board config: the power sampler, the thermal
-// and clock reader, the busy and result GPIO lines. qinferd hands it to the daemon as its BoardHooks.
+// and clock monitor, the busy and result GPIO lines. qinferd hands it to the daemon as its BoardHooks.
 import Logging
 import QInferProtocol
 
 public final class BoardRuntime: Sendable {
     public let config: BoardConfig
     public let sampler: EnergySampler?
-    public let thermal: ThermalReader
+    public let thermal: ThermalMonitor
     public let gpio: BoardGPIO
     private let logger: Logger
 
-    /// Picks the power source (the first configured one that reads), starts sampling, requests the GPIO lines.
+    /// Picks the power source (the first configured one that reads), requests the GPIO lines, starts sampling power
+    /// and the thermal state.
     /// - Throws: a GPIO error (missing chip, busy line): a board whose lines cannot be had is not started half-way.
     public init(config: BoardConfig, files: SysfsFiles, gpioBackend: any GPIOBackend, logger: Logger) throws(GPIOError) {
         self.config = config
@@ -18,21 +19,22 @@ public final class BoardRuntime: Sendable {
         let (source, skipped) = PowerSourceFactory.make(config, files: files)
         for reason in skipped { logger.notice("power source skipped: \(reason)") }
         if let source {
-            let sampler = EnergySampler(source: source, hz: config.power.sample_hz, idleWatts: config.power.idle_w)
-            sampler.start()
-            self.sampler = sampler
+            sampler = EnergySampler(source: source, hz: config.power.sample_hz, idleWatts: config.power.idle_w)
             logger.info("power: \(source.label)\(source.isEstimate ? " (estimated)" : ""), \(config.power.sample_hz) Hz")
         } else {
             sampler = nil
             logger.warning("no power source could be read; inferences carry no energy")
         }
-        thermal = ThermalReader(files: files, cpu: config.cpu)
+        thermal = ThermalMonitor(reader: ThermalReader(files: files, cpu: config.cpu))
         if let g = config.gpio {
             gpio = try BoardGPIO.request(backend: gpioBackend, chip: g.chip, busyLine: g.busy_line, triggerLine: g.trigger_line,
                                          resultLines: g.result_lines ?? [], logger: logger)
         } else {
             gpio = .none
         }
+        // Threads start after the GPIO request: a board that cannot start leaves none behind.
+        sampler?.start()
+        thermal.start()
     }
 
     public func aroundCompute<T>(_ body: () throws -> T) rethrows -> T { try gpio.busy.around(body) }
@@ -44,7 +46,7 @@ public final class BoardRuntime: Sendable {
                                 source: s.source.label, estimated: s.source.isEstimate)
             }
         }
-        return (energy, Self.wire(thermal.read()))
+        return (energy, Self.wire(thermal.latest))
     }
 
     public func completed(_ response: InferResponse) {
@@ -56,12 +58,13 @@ public final class BoardRuntime: Sendable {
 
     public func status() -> BoardStatus {
         BoardStatus(board: config.name, powerSource: sampler?.source.label, estimated: sampler?.source.isEstimate ?? false,
-                    powerWatts: sampler?.latestWatts, idleWatts: config.power.idle_w, state: Self.wire(thermal.read()))
+                    powerWatts: sampler?.latestWatts, idleWatts: config.power.idle_w, state: Self.wire(thermal.latest))
     }
 
     /// Stops sampling and releases the GPIO lines (lowered first).
     public func shutdown() {
         sampler?.stop()
+        thermal.stop()
         gpio.release()
     }
 
