@@ -146,10 +146,12 @@ def main():
             L.append('- %s vs its FP32 twin: %.2f points (issue 5 target: within %.0f) — %s.' % (
                 b, gap, target, 'met' if gap <= target else 'missed'))
     L.append('')
-    L.append('Wall time is the training loop plus the per-epoch test evaluation, single-threaded at `nice -n 10`, '
-             'while the 2-core machine was also compiling Swift for most of the time (load average 5–10), so it '
-             'is several times what the same run takes on an idle machine. It sums the completed epochs; an '
-             'epoch interrupted to shorten the schedule (below) was discarded and is not counted.')
+    threads = {n: r.get('training', {}).get('threads') for n, r in res.items()}
+    L.append('Wall time is the training loop plus the per-epoch test evaluation; it sums the completed epochs (an '
+             'epoch interrupted to shorten the schedule, below, was discarded and is not counted). Threads per run: '
+             + ', '.join('%s %s' % (n, t) for n, t in threads.items() if t) + '. The single-threaded runs shared the '
+             '2-core machine with Swift builds for most of their time (load average 5–10), so they took several times '
+             'what they take on an idle machine; the 2-thread BiPointNet run had the machine nearly to itself.')
     sched = {n: r['training'].get('schedule_changes') for n, r in res.items()
              if r.get('training', {}).get('schedule_changes')}
     L.append('')
