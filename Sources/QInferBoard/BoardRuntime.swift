@@ -19,8 +19,9 @@ public final class BoardRuntime: Sendable {
         let (source, skipped) = PowerSourceFactory.make(config, files: files)
         for reason in skipped { logger.notice("power source skipped: \(reason)") }
         if let source {
-            sampler = EnergySampler(source: source, hz: config.power.sample_hz, idleWatts: config.power.idle_w)
-            logger.info("power: \(source.label)\(source.isEstimate ? " (estimated)" : ""), \(config.power.sample_hz) Hz")
+            sampler = EnergySampler(source: source, hz: config.power.sample_hz, idleHz: config.power.idle_sample_hz,
+                                    idleWatts: config.power.idle_w)
+            logger.info("power: \(source.label)\(source.isEstimate ? " (estimated)" : ""), \(config.power.sample_hz) Hz while inferring, \(config.power.idle_sample_hz) Hz idle")
         } else {
             sampler = nil
             logger.warning("no power source could be read; inferences carry no energy")
@@ -37,7 +38,11 @@ public final class BoardRuntime: Sendable {
         thermal.start()
     }
 
-    public func aroundCompute<T>(_ body: () throws -> T) rethrows -> T { try gpio.busy.around(body) }
+    public func aroundCompute<T>(_ body: () throws -> T) rethrows -> T {
+        sampler?.beginActive()
+        defer { sampler?.endActive() }
+        return try gpio.busy.around(body)
+    }
 
     public func telemetry(from start: ContinuousClock.Instant, to end: ContinuousClock.Instant) -> (EnergyTelemetry?, BoardState?) {
         let energy = sampler.flatMap { s in

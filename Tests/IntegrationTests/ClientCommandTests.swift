@@ -183,11 +183,28 @@ extension Integration {
             let s = try Scratch()
             try s.write("shipped/pn.qpack", TestModels.b)
             let tiny = try s.write("tiny.qpack", TestModels.a)
+            // A board whose only power source is the /proc/stat estimate sampled at 200 Hz while inferring, as on an
+            // x86 machine without RAPL: the started qinferd runs its sampler and thermal monitor.
+            try s.write("boards/estimate.toml", Array("""
+                description = "estimate only"
+                [cpu]
+                cores = []
+                threads = 1
+                thermal_zones = []
+                [power]
+                idle_w = 2.0
+                active_core_w = 1.0
+                sample_hz = 200
+                sources = [{ kind = "estimate" }]
+                """.utf8))
             let r = try runQInfer(["bench", "daemon", "--models-dir", s.sub("shipped"), "--tiny", tiny, "--requests", "40", "--starts", "2",
-                                   "--clients", "1,3"])
+                                   "--clients", "1,3", "--board-configs", s.sub("boards"), "--board", "estimate", "--idle-seconds", "3"])
             #expect(r.status == 0, "\(r.err)")
             let out = r.out
             #expect(out.contains("start-to-READY over 2 starts"), "\(out)")
+            // Idle: the sampler at its idle rate (2 Hz), not 200 Hz (which spent ~8 % of a core reading /proc/stat).
+            let idle = out.split(separator: "\n").first { $0.hasPrefix("idle CPU over 3 s after READY: ") }
+            #expect(idle?.hasSuffix("goal < 1 %: met") == true, "\(out)")
             // Memory read from /proc: a real, non-zero figure.
             let rss = out.split(separator: "\n").first { $0.hasPrefix("resident memory after READY: ") }
             #expect(rss != nil && !(rss!.contains(": 0 B")), "\(out)")
@@ -201,6 +218,8 @@ extension Integration {
 
             let bad = try runQInfer(["bench", "daemon", "--clients", "0,x"])
             #expect(bad.status != 0 && bad.err.contains("--clients"), "\(bad.err)")
+            let badIdle = try runQInfer(["bench", "daemon", "--idle-seconds", "0"])
+            #expect(badIdle.status != 0 && badIdle.err.contains("--idle-seconds"), "\(badIdle.err)")
         }
     }
 }

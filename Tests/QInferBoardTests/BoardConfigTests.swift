@@ -57,6 +57,11 @@ struct BoardConfigTests {
         #expect(error(Self.minimal.replacingOccurrences(of: "threads = 1", with: "threads = \"four\"")).contains("cpu.threads"))
         #expect(error(Self.minimal.replacingOccurrences(of: "threads = 1", with: "threads = 0")).contains("cpu.threads = 0"))
         #expect(error(Self.minimal.replacingOccurrences(of: "sample_hz = 100", with: "")).contains("missing key 'power.sample_hz'"))
+        #expect(try BoardConfigLoader.parse(Self.minimal, name: "t").power.idle_sample_hz == 2, "the default")
+        #expect(try BoardConfigLoader.parse(Self.minimal.replacingOccurrences(of: "sample_hz = 100", with: "sample_hz = 100\nidle_sample_hz = 0.5"),
+                                            name: "t").power.idle_sample_hz == 0.5)
+        #expect(error(Self.minimal.replacingOccurrences(of: "sample_hz = 100", with: "sample_hz = 100\nidle_sample_hz = 500"))
+            .contains("power.idle_sample_hz = 500.0 must be > 0 and at most sample_hz (100.0)"))
         #expect(error(Self.minimal.replacingOccurrences(of: "\"estimate\"", with: "\"ina999\"")).contains("kind 'ina999'"))
         #expect(error(Self.minimal.replacingOccurrences(of: "{ kind = \"estimate\" }", with: "{ kind = \"rapl\" }"))
             .contains("needs path or device_name"))
@@ -70,7 +75,7 @@ struct BoardConfigTests {
         #expect(BoardConfigLoader.deviceTreeModel(root: f.root) == nil)
         let path = f.root + "/proc/device-tree/model"
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data("Raspberry Pi 5 Model B Rev 1.0".utf8) + Data([0]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("Raspberry Pi 5 Model B Rev 1.0".utf8) + Data([0]))
         #expect(BoardConfigLoader.deviceTreeModel(root: f.root) == "Raspberry Pi 5 Model B Rev 1.0")
     }
 }

@@ -80,3 +80,48 @@ struct EnergySamplerTests {
         #expect(sampler.readFailures.count >= 1 && sampler.readFailures.last?.contains("energy_uj") == true)
     }
 }
+
+/// Counts its reads; 1 W.
+final class CountingSource: PowerSource, @unchecked Sendable {
+    let label = "counting"
+    let isEstimate = false
+    let reads = Atomic<Int>(0)
+    func read() throws(PowerSourceError) -> PowerReading {
+        reads.add(1, ordering: .relaxed)
+        return .watts(1)
+    }
+}
+
+@Suite("energy sampler rates")
+struct EnergySamplerRateTests {
+    func reads(_ s: CountingSource, during seconds: Double) -> Int {
+        let a = s.reads.load(ordering: .relaxed)
+        Thread.sleep(forTimeInterval: seconds)
+        return s.reads.load(ordering: .relaxed) - a
+    }
+
+    @Test("idle rate without inferences, full rate while one runs and for the hold after it; a start wakes an idle wait")
+    func twoRates() throws {
+        let source = CountingSource()
+        let sampler = EnergySampler(source: source, hz: 200, idleHz: 4, idleWatts: 0, activeHold: .milliseconds(300))
+        sampler.start()
+        defer { sampler.stop() }
+        let idle = reads(source, during: 1.0)
+        #expect(idle >= 2 && idle <= 8, "idle: \(idle) reads in 1 s at 4 Hz")
+        // Mid-way through a 250 ms idle wait, an inference starts: a sample follows at once.
+        Thread.sleep(forTimeInterval: 0.1)
+        let before = source.reads.load(ordering: .relaxed)
+        sampler.beginActive()
+        Thread.sleep(forTimeInterval: 0.03)
+        #expect(source.reads.load(ordering: .relaxed) > before, "no sample within 30 ms of the start")
+        let busy = reads(source, during: 0.5)
+        #expect(busy >= 40, "active: \(busy) reads in 0.5 s at 200 Hz")
+        sampler.endActive()
+        let hold = reads(source, during: 0.2)
+        #expect(hold >= 15, "hold: \(hold) reads in the 0.2 s after the end")
+        Thread.sleep(forTimeInterval: 0.3)
+        let after = reads(source, during: 1.0)
+        #expect(after >= 2 && after <= 8, "idle again: \(after) reads in 1 s")
+        #expect(!sampler.isActive)
+    }
+}

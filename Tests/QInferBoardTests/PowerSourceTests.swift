@@ -151,5 +151,18 @@ struct PowerSourceTests {
         #expect(abs(try watts(s) - (2 + 1.5 * Double(busy) / hz / 1.5)) < 1e-9)
         f.write("/proc/stat", "intr 0\n")
         #expect(throws: PowerSourceError.self) { try s.read() }
+        f.write("/proc/stat", "cpu  12 x 3 4 5\n")
+        #expect(throws: PowerSourceError.self) { try s.read() }
+        f.write("/proc/stat", "cpu  12 3\n") // too few fields
+        #expect(throws: PowerSourceError.self) { try s.read() }
+    }
+
+    @Test("the estimate parses this machine's /proc/stat, and its busy ticks only grow")
+    func realProcStat() throws {
+        let a = try #require(CPUTimeEstimateSource.busyTicks(SysfsFiles()))
+        var x = 0.0
+        for i in 0..<2_000_000 { x += Double(i).squareRoot() } // some user time
+        let b = try #require(CPUTimeEstimateSource.busyTicks(SysfsFiles()))
+        #expect(a > 0 && b >= a && x > 0)
     }
 }

@@ -16,7 +16,7 @@ final class SysfsFixture: @unchecked Sendable {
         let full = root + path
         try? FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let tmp = full + ".tmp"
-        FileManager.default.createFile(atPath: tmp, contents: Data((value + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: tmp, contents: Data((value + "\n").utf8))
         rename(tmp, full)
     }
 }

@@ -29,12 +29,14 @@ public struct BoardConfig: Sendable, Equatable, Decodable {
         public var idle_w: Double
         /// One fully busy core's power above idle, W, for the CPU-time estimate.
         public var active_core_w: Double
-        /// Sampler rate, Hz.
+        /// Sampler rate while inferences run, Hz.
         public var sample_hz: Double
+        /// Sampler rate otherwise, Hz (default 2): enough for /v1/stats' current power, few wake-ups on an idle board.
+        public var idle_sample_hz: Double
         /// Tried in order; the first that reads is used. "estimate" always reads.
         public var sources: [Source]
 
-        enum CodingKeys: String, CodingKey { case idle_w, active_core_w, sample_hz, sources }
+        enum CodingKeys: String, CodingKey { case idle_w, active_core_w, sample_hz, idle_sample_hz, sources }
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -46,6 +48,7 @@ public struct BoardConfig: Sendable, Equatable, Decodable {
             idle_w = try number(.idle_w)
             active_core_w = try number(.active_core_w)
             sample_hz = try number(.sample_hz)
+            idle_sample_hz = c.contains(.idle_sample_hz) ? try number(.idle_sample_hz) : 2
             sources = try c.decode([Source].self, forKey: .sources)
         }
     }

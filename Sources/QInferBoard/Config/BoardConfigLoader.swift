@@ -13,7 +13,7 @@ public enum BoardConfigLoader {
     static let schema: [String: Set<String>] = [
         "": ["description", "detect", "cpu", "power", "gpio"],
         "cpu": ["cores", "threads", "cpufreq", "thermal_zones", "throttled"],
-        "power": ["idle_w", "active_core_w", "sample_hz", "sources"],
+        "power": ["idle_w", "active_core_w", "sample_hz", "idle_sample_hz", "sources"],
         "power.sources": ["kind", "path", "device_name", "rails", "command"],
         "gpio": ["chip", "busy_line", "trigger_line", "result_lines"],
     ]
@@ -92,6 +92,9 @@ public enum BoardConfigLoader {
         }
         guard (1...10_000).contains(c.power.sample_hz) else {
             throw BoardConfigError("power.sample_hz = \(c.power.sample_hz) is not in 1…10000")
+        }
+        guard c.power.idle_sample_hz > 0, c.power.idle_sample_hz <= c.power.sample_hz else {
+            throw BoardConfigError("power.idle_sample_hz = \(c.power.idle_sample_hz) must be > 0 and at most sample_hz (\(c.power.sample_hz))")
         }
         guard !c.power.sources.isEmpty else { throw BoardConfigError("power.sources is empty (\"estimate\" is always available)") }
         for (i, s) in c.power.sources.enumerated() {

@@ -32,6 +32,22 @@ public struct SysfsFiles: Sendable {
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(["\0"]))
     }
 
+    /// Up to `bytes` bytes from the start of the file (one read; /proc files return their first lines whole);
+    /// nil when it cannot be read.
+    public func prefix(_ p: String, bytes: Int) -> [UInt8]? {
+        let fd = open(path(p), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: bytes)
+        while true {
+            let n = read(fd, &out, bytes)
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { return nil }
+            out.removeSubrange(n...)
+            return out
+        }
+    }
+
     /// A decimal integer attribute (µW, mV, mA, m°C, kHz, µJ …).
     public func integer(_ p: String) -> Int64? { text(p).flatMap { Int64($0) } }
 

@@ -15,8 +15,8 @@ struct BenchDaemon: ParsableCommand {
             By default starts qinferd itself (the binary next to qinfer, or --qinferd) with an empty state directory \
             and the shipped models (--models-dir), as systemd would: the time from exec to READY=1 on a \
             NOTIFY_SOCKET, --starts times. Its resident memory is read from /proc after READY and again after every \
-            model has served requests. With --socket, measures a running qinferd instead (no start or memory \
-            figures).
+            model has served requests; its CPU time over --idle-seconds after READY is what it costs a board that \
+            asks it nothing. With --socket, measures a running qinferd instead (no start, memory or idle figures).
 
             --tiny FILE uploads a small .qpack as model "tiny": its round trip minus the compute time qinferd reports \
             is the socket + HTTP + JSON + scheduling overhead of one inference. GET /v1/health on the same \
@@ -40,6 +40,14 @@ struct BenchDaemon: ParsableCommand {
     @Option(help: ArgumentHelp("Worker threads of the started qinferd (default: the number of CPUs).", valueName: "n"))
     var workers: Int?
 
+    @Option(name: .customLong("board-configs"),
+            help: ArgumentHelp("Board configs for the started qinferd, so it runs its power sampler and thermal monitor as on a board (default: qinferd's).",
+                               valueName: "dir"))
+    var boardConfigs: String?
+
+    @Option(help: ArgumentHelp("Board config name for the started qinferd (default: detected).", valueName: "name"))
+    var board: String?
+
     @Option(help: ArgumentHelp("A small .qpack to upload as model \"tiny\" for the round-trip overhead.", valueName: "file"))
     var tiny: String?
 
@@ -56,6 +64,10 @@ struct BenchDaemon: ParsableCommand {
     @Option(help: ArgumentHelp("How many times to start qinferd for the start-to-READY figure.", valueName: "n"))
     var starts: Int = 5
 
+    @Option(name: .customLong("idle-seconds"), help: ArgumentHelp("How long to watch the started qinferd's CPU time while it serves nothing.",
+                                                                   valueName: "s"))
+    var idleSeconds: Double = 5
+
     private var clientCounts: [Int] { clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
@@ -65,10 +77,11 @@ struct BenchDaemon: ParsableCommand {
         }
         guard (10...10_000_000).contains(requests) else { throw ValidationError("--requests must be 10…10000000, got \(requests)") }
         guard (1...100).contains(starts) else { throw ValidationError("--starts must be 1…100, got \(starts)") }
+        guard (1...600).contains(idleSeconds) else { throw ValidationError("--idle-seconds must be 1…600, got \(idleSeconds)") }
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1…256, got \(workers)") }
         if let tiny, !FileManager.default.isReadableFile(atPath: tiny) { throw ValidationError("--tiny: cannot read \(tiny)") }
-        if socket != nil && (qinferd != nil || workers != nil) {
-            throw ValidationError("--socket measures a running qinferd; --qinferd and --workers apply only to one this command starts")
+        if socket != nil && (qinferd != nil || workers != nil || boardConfigs != nil || board != nil) {
+            throw ValidationError("--socket measures a running qinferd; --qinferd, --workers, --board-configs and --board apply only to one this command starts")
         }
         for name in model { try validateName(name, "--model") }
     }
@@ -97,6 +110,16 @@ struct BenchDaemon: ParsableCommand {
                   + "\(sorted[sorted.count / 2] < 0.2 ? "met" : "MISSED")")
             let rss = try daemon.residentMemory()
             print("resident memory after READY: \(byteCount(rss.total)) (anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file)))")
+            // What the daemon costs a board that is not asking it anything: its threads' wake-ups (power sampler,
+            // thermal monitor, watchdog) are all it should spend.
+            let before = try daemon.cpuSeconds()
+            let t0 = ContinuousClock.now
+            Thread.sleep(forTimeInterval: idleSeconds)
+            let used = try daemon.cpuSeconds() - before
+            let elapsed = ContinuousClock.now - t0
+            let share = used / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            print("idle CPU over \(fixed(idleSeconds, digits: 0)) s after READY: \(fixed(share * 100, digits: 2)) % of one core "
+                  + "(\(fixed(used * 1000, digits: 0)) ms)  goal < 1 %: \(share < 0.01 ? "met" : "MISSED")")
         }
         let socketPath = socket ?? launched!.socketPath
         let client = DaemonClient(socket: socketPath)
@@ -114,8 +137,8 @@ struct BenchDaemon: ParsableCommand {
         // The served models first: uploading "tiny" makes the store non-empty, which ends the shipped default.
         let served = try client.call(ModelList.self, .GET, APIPaths.models).0.models.filter { $0.activeVersion != nil }
         let shipped = model.isEmpty ? served.map(\.name) : model.filter { name in served.contains { $0.name == name } }
-        try measure(shipped, served, generator, floorP50: floorP50, limitThreads: limitThreads)
-        if let launched {
+        if !shipped.isEmpty { try measure(shipped, served, generator, floorP50: floorP50, limitThreads: limitThreads) }
+        if let launched, !shipped.isEmpty {
             let rss = try launched.residentMemory()
             print("\nresident memory after serving \(shipped.joined(separator: ", ")): \(byteCount(rss.total)) "
                   + "(anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file))); goal < 40 MB: "
@@ -201,7 +224,8 @@ struct BenchDaemon: ParsableCommand {
             try? FileManager.default.removeItem(atPath: state)
             let daemon = try LaunchedDaemon(executable: binary,
                                             arguments: ["--state-dir", state, "--models-dir", modelsDir, "--workers", "\(workers)",
-                                                        "--log-level", "warning"],
+                                                        "--log-level", "warning"]
+                                                + (boardConfigs.map { ["--board-configs", $0] } ?? []) + (board.map { ["--board", $0] } ?? []),
                                             scratch: scratch)
             times.append(daemon.secondsToReady)
             if i == starts - 1 { return (daemon, times) }

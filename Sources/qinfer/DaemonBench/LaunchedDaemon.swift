@@ -32,7 +32,7 @@ final class LaunchedDaemon {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments + ["--socket", socketPath]
         process.environment = env
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
@@ -89,6 +89,20 @@ final class LaunchedDaemon {
             return 0
         }
         return (kib("VmRSS"), kib("RssAnon"), kib("RssFile") + kib("RssShmem"))
+    }
+
+    /// CPU time the process has used so far (user + system), seconds: /proc/<pid>/stat fields 14 and 15, in clock ticks.
+    func cpuSeconds() throws -> Double {
+        let path = "/proc/\(process.processIdentifier)/stat"
+        let text = try Self.readProcFile(path)
+        // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+        guard let close = text.lastIndex(of: ")") else { throw CLIError("\(path): no ')' after the command name") }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state), so utime (14) and stime (15) are fields[11] and fields[12].
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            throw CLIError("\(path): no utime/stime fields")
+        }
+        return (user + system) / Double(max(sysconf(Int32(_SC_CLK_TCK)), 1))
     }
 
     /// SIGTERM (a drain) and wait for the exit.
