@@ -28,6 +28,10 @@ struct PlanBuilder {
         }
     }
 
+    /// Rows of a fused binary layer computed at a time before their max is taken: 32 rows of 1,024 floats is
+    /// 128 KB, which stays in a Pi 3's 512 KB L2 next to the weights.
+    static let maxPoolTileRows = 32
+
     func build() throws(EngineError) -> Result {
         let graph = model.graph, values = model.values
         // Liveness: the last node index that reads each value (the output lives to the end).
@@ -35,16 +39,34 @@ struct PlanBuilder {
         for (i, node) in graph.nodes.enumerated() { for name in node.inputs { lastUse[name] = i } }
         lastUse[graph.output] = graph.nodes.count
 
+        // A binary layer with float outputs read only by the max over points right after it runs fused with that
+        // max (Step.bgemmMaxPool); its output then needs only a tile of rows in the arena.
+        var fusedIntoMaxPool: Set<Int> = []
+        for (i, node) in graph.nodes.enumerated() where i + 1 < graph.nodes.count {
+            guard case .binaryDense = node.op, case .pointMaxPool = graph.nodes[i + 1].op, values[node.output]!.type == .f32,
+                  graph.nodes[i + 1].inputs == [node.output], lastUse[node.output] == i + 1 else { continue }
+            fusedIntoMaxPool.insert(i)
+            // The fused step writes the max's output while it still reads the layer's input tile by tile: the input
+            // must outlive the max, or the arena could hand its bytes to the max's output.
+            for name in node.inputs { lastUse[name] = max(lastUse[name]!, i + 1) }
+        }
+        let tiledOutputs = Set(fusedIntoMaxPool.map { graph.nodes[$0].output })
+        func bytes(_ name: String) -> Int {
+            let v = values[name]!
+            guard tiledOutputs.contains(name) else { return Self.bytes(of: v) }
+            return min(v.shape[0], Self.maxPoolTileRows) * v.shape.dropFirst().reduce(1, *) * 4
+        }
+
         var planner = ArenaPlanner()
         var offsets: [String: Int] = [:]
-        offsets[graph.input] = planner.allocate(Self.bytes(of: values[graph.input]!))
+        offsets[graph.input] = planner.allocate(bytes(graph.input))
         for (i, node) in graph.nodes.enumerated() {
-            offsets[node.output] = planner.allocate(Self.bytes(of: values[node.output]!))
+            offsets[node.output] = planner.allocate(bytes(node.output))
             for name in Set(node.inputs) where lastUse[name] == i {
-                planner.release(offset: offsets[name]!, bytes: Self.bytes(of: values[name]!))
+                planner.release(offset: offsets[name]!, bytes: bytes(name))
             }
             if lastUse[node.output] == nil { // written but never read: free right away
-                planner.release(offset: offsets[node.output]!, bytes: Self.bytes(of: values[node.output]!))
+                planner.release(offset: offsets[node.output]!, bytes: bytes(node.output))
             }
         }
         guard planner.size <= maxArenaBytes else {
@@ -94,7 +116,12 @@ struct PlanBuilder {
                 g.m = rows; g.n = n; g.kw = qk_words(k); g.k_bits = Int32(k)
                 g.a = UnsafePointer(bits(node.inputs[0])); g.lda = qk_words(k); g.w = w
                 g.out = Self.output(consts, y: y, pointer: arena.base + offsets[node.output]!)
-                steps.append(.bgemm(g))
+                if fusedIntoMaxPool.contains(index), case .pointMaxPool(let p) = graph.nodes[index + 1].op {
+                    steps.append(.bgemmMaxPool(g, rows: rows, tile: Self.maxPoolTileRows, y: f32(graph.nodes[index + 1].output),
+                                               offset: p.offset))
+                } else {
+                    steps.append(.bgemm(g))
+                }
             case .binaryConv2d(let a):
                 let wShape = model.tensor(a.weights)!.entry.shape
                 let n = wShape[0], taps = wShape[1] * wShape[2], c = x.shape[2]
@@ -123,6 +150,11 @@ struct PlanBuilder {
             case .relu:
                 steps.append(.relu(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
             case .pointMaxPool(let p):
+                if index > 0 && fusedIntoMaxPool.contains(index - 1) {
+                    // Done by the fused step before; a no-op keeps step i = node i (the convolutions are patched by index).
+                    steps.append(.copy(x: f32(node.output), y: f32(node.output), count: 0))
+                    continue
+                }
                 steps.append(.pointMaxPool(x: f32(node.inputs[0]), y: f32(node.output), points: x.shape[0], c: x.shape[1], offset: p.offset))
             case .maxPool2d(let p), .avgPool2d(let p):
                 let g = PoolGeometry(h: x.shape[0], w: x.shape[1], c: x.shape[2], kernel: p.kernel, stride: p.stride,

@@ -19,6 +19,10 @@ enum Step {
     case clamp(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, min: Float, max: Float)
     case relu(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
     case pointMaxPool(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, points: Int, c: Int, offset: Float)
+    /// A binary layer with float outputs whose only reader is a max over the points, run `tile` rows at a time into
+    /// the scratch its `args.out` points at: the same values as bgemm then pointMaxPool, without the [points, c]
+    /// matrix (4 MB per engine for BiPointNet's 1024 × 1024 layer, more than a Pi's L2).
+    case bgemmMaxPool(qk_bgemm_args, rows: Int, tile: Int, y: UnsafeMutablePointer<Float>, offset: Float)
     case maxPool2d(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, PoolGeometry)
     case avgPool2d(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, PoolGeometry, countIncludePad: Bool)
     case globalAvgPool(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pixels: Int, c: Int)
@@ -53,6 +57,20 @@ enum Step {
             for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
         case let .pointMaxPool(x, y, points, c, offset):
             FloatOps.pointMaxPool(x, y, points: points, c: c, offset: offset)
+        case .bgemmMaxPool(var args, let rows, let tile, let y, let offset):
+            let a = args.a!, corr = args.row_corr, c = args.n
+            let scratch = args.out.out!.assumingMemoryBound(to: Float.self)
+            var r0 = 0
+            while r0 < rows {
+                let m = Swift.min(tile, rows - r0)
+                args.m = m
+                args.a = a + r0 * args.lda
+                args.row_corr = corr.map { $0 + r0 }
+                qk_bgemm_mt(isa, pool, threads, &args)
+                FloatOps.maxRowsInto(scratch, y, rows: m, c: c, first: r0 == 0)
+                r0 += m
+            }
+            for j in 0..<c { y[j] += offset }
         case let .maxPool2d(x, y, g):
             FloatOps.maxPool2d(x, y, g)
         case let .avgPool2d(x, y, g, includePad):

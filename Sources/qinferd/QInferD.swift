@@ -33,6 +33,7 @@ struct QInferD: ParsableCommand {
         // Before any thread exists: SIGTERM/SIGINT/SIGHUP stay pending until the main thread takes them with sigwait
         // at the end of run(), however early they come.
         SignalWaiter.blockEarly()
+        limitMallocArenas(2)
         let file = try config.map(ConfigFile.load)
         let level = Logger.Level(rawValue: logLevel ?? file?.log_level ?? "info") ?? .info
         LoggingSetup.bootstrap(level: level)
@@ -140,4 +141,14 @@ struct QInferD: ParsableCommand {
 
 func statusLine(_ daemon: Daemon) -> String {
     "serving \(daemon.store.modelCount) model(s), \(daemon.stats.served) request(s) served"
+}
+
+/// glibc gives each thread that allocates its own malloc arena, up to 8 per CPU; qinferd's threads (event loop,
+/// workers, power sampler, thermal monitor) each kept one mostly empty, about a megabyte of resident memory between
+/// them on a 2-CPU machine. A couple of arenas are plenty: the hot paths allocate little. mallopt is declared in
+/// malloc.h, which Swift's Glibc module does not include, so it is looked up at run time (M_ARENA_MAX is -8 there).
+func limitMallocArenas(_ count: Int32) {
+    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+    _ = unsafeBitCast(symbol, to: MallOpt.self)(-8, count)
 }

@@ -36,7 +36,7 @@ extension Integration {
 
             func write(_ name: String, _ value: String) {
                 let path = root + zone + "/" + name
-                FileManager.default.createFile(atPath: path + ".tmp", contents: Data((value + "\n").utf8))
+                _ = FileManager.default.createFile(atPath: path + ".tmp", contents: Data((value + "\n").utf8))
                 rename(path + ".tmp", path)
             }
 

@@ -26,6 +26,17 @@ let modelCases: [ModelCase] = [
     ModelCase(testDescription: "pointnet 64 pts, 33→65→100") { try randomPointNet(seed: 1, points: 64, widths: [33, 65, 100], classes: 7) },
     ModelCase(testDescription: "pointnet 128 pts, 64→64→128→200") { try randomPointNet(seed: 2, points: 128, widths: [64, 64, 128, 200], classes: 10) },
     ModelCase(testDescription: "pointnet 37 pts, 1→8→129") { try randomPointNet(seed: 3, points: 37, widths: [1, 8, 129], classes: 3) },
+    // The last binary layer fused with the max over points, 32 rows at a time: a partial last tile (200 = 6·32 + 8),
+    // fewer points than a tile, exactly one tile, odd widths.
+    ModelCase(testDescription: "pointnet 200 pts, 31→65→129, fused max") {
+        try randomPointNet(seed: 11, points: 200, widths: [31, 65, 129], classes: 6, maxRightAfterBinary: true)
+    },
+    ModelCase(testDescription: "pointnet 20 pts, 8→100, fused max") {
+        try randomPointNet(seed: 12, points: 20, widths: [8, 100], classes: 3, maxRightAfterBinary: true)
+    },
+    ModelCase(testDescription: "pointnet 32 pts, 64→64→256, fused max") {
+        try randomPointNet(seed: 13, points: 32, widths: [64, 64, 256], classes: 5, maxRightAfterBinary: true)
+    },
     ModelCase(testDescription: "resnet 8×8×3, 16→33 zero pad") { try randomResNet(seed: 4, size: 8, inChannels: 3, widths: [16, 16, 33], classes: 10, padValue: .zero) },
     ModelCase(testDescription: "resnet 9×9×1, 65→100 zero pad") { try randomResNet(seed: 5, size: 9, inChannels: 1, widths: [65, 100], classes: 5, padValue: .zero) },
     ModelCase(testDescription: "resnet 10×10×3, 16→32→64 option A") { try randomResNet(seed: 10, size: 10, inChannels: 3, widths: [16, 32, 64], classes: 10, padValue: .zero) },
@@ -82,6 +93,16 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
         let engine = try Engine(model: model)
         let total = model.values.values.reduce(0) { $0 + ($1.type == .f32 ? $1.elementCount * 4 : $1.elementCount / $1.shape.last! * ((($1.shape.last! + 63) / 64) * 8)) }
         #expect(engine.arenaBytes < total / 2, "arena \(engine.arenaBytes) bytes for \(total) bytes of values")
+    }
+
+    @Test("a binary layer read only by the max over points needs a tile of rows in the arena, not the whole matrix")
+    func fusedMaxArena() throws {
+        let points = 1024, n = 1024
+        let fused = try Engine(model: try loadModel(try randomPointNet(seed: 14, points: points, widths: [64, 128, n], classes: 4,
+                                                                      maxRightAfterBinary: true)))
+        let plain = try Engine(model: try loadModel(try randomPointNet(seed: 14, points: points, widths: [64, 128, n], classes: 4)))
+        #expect(plain.arenaBytes >= points * n * 4, "unfused: the [points, n] floats are in the arena")
+        #expect(fused.arenaBytes < points * n * 4 / 4, "fused: arena \(fused.arenaBytes) bytes")
     }
 
     @Test("bad inputs are clear errors")

@@ -93,8 +93,10 @@ struct RandomModelBuilder {
 }
 
 /// A BiPointNet-like classifier: FP32 first layer, binary shared MLPs (threshold and affine outputs, LSR as a
-/// scale), EMA max-pool, FP32 classifier.
-public func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: Int) throws -> [UInt8] {
+/// scale), EMA max-pool, FP32 classifier. `maxRightAfterBinary`: the last binary layer feeds the max-pool directly
+/// (no scale or clip between, as in the shipped BiPointNet once LSR and BatchNorm are folded), which the engine
+/// runs as one fused, tiled step.
+public func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: Int, maxRightAfterBinary: Bool = false) throws -> [UInt8] {
     let meta = ModelMetadata(name: "pointnet-\(seed)", version: "1", task: .pointCloudClassification,
                              labels: (0..<classes).map { "c\($0)" }, input: InputSignature(name: "points", shape: [points, 3]),
                              preprocessing: Preprocessing(pointCloud: PointCloudPreprocessing(points: points)))
@@ -106,8 +108,10 @@ public func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: In
         let last = i == widths.count - 1
         x = m.binaryDense(x, k: widths[i - 1], n: widths[i], bitsOut: !last)
     }
-    x = m.node(.scale(Scale(value: 0.7)), [x])          // LSR
-    x = m.node(.hardtanh(Clip(min: -1.5, max: 1.5)), [x])
+    if !maxRightAfterBinary {
+        x = m.node(.scale(Scale(value: 0.7)), [x])          // LSR
+        x = m.node(.hardtanh(Clip(min: -1.5, max: 1.5)), [x])
+    }
     x = m.node(.pointMaxPool(PointMaxPool(offset: -3.2041)), [x])
     x = m.dense(x, k: widths.last!, n: classes)
     return try m.build(input: "points", output: x)
