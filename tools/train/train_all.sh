@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Trains the four nets at nice 10 as three parallel single-thread jobs:
+# Trains the four nets at nice 10 as three parallel jobs, single-threaded except BiPointNet (see below):
 #   pointnet-fp32 (EPOCHS_POINTNET, default 12), then bipointnet initialized from it with the EMA offset calibrated
 #   on the training data, distilled from it, no dropout, peak learning rate 3e-3 (EPOCHS_BIPOINTNET, default 45,
 #   THREADS_BIPOINTNET threads, default 2: it runs last, mostly alone, and is the longest run);
