@@ -32,7 +32,7 @@ public final class CPUTimeEstimateSource: PowerSource {
     /// first bytes and parsed as bytes: this runs at the sampler's rate, and reading the whole file (a line per CPU,
     /// interrupt counts) into a String to split it made the sampler the busiest thread of an idle qinferd.
     static func busyTicks(_ files: SysfsFiles) -> Int64? {
-        guard let head = files.prefix("/proc/stat", bytes: 512), head.starts(with: "cpu ".utf8) else { return nil }
+        guard let head = files.bytes("/proc/stat", limit: 512), head.starts(with: "cpu ".utf8) else { return nil }
         var v: [Int64] = []
         var value: Int64 = 0
         var digits = 0
@@ -64,12 +64,5 @@ public final class CPUTimeEstimateSource: PowerSource {
         guard seconds > 0 else { return .watts(idleWatts) }
         let busyCores = Double(max(busy - previous.busy, 0)) / ticksPerSecond / seconds
         return .watts(idleWatts + activeCoreWatts * busyCores)
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) * 1e-18
     }
 }

@@ -17,35 +17,25 @@ public struct SysfsFiles: Sendable {
 
     /// The file's text, whitespace and NULs trimmed; nil when it cannot be read.
     public func text(_ p: String) -> String? {
+        bytes(p).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(["\0"])) }
+    }
+
+    /// The file's bytes, up to `limit` (a /proc file's first line needs only its first few hundred); nil when it
+    /// cannot be read.
+    public func bytes(_ p: String, limit: Int = .max) -> [UInt8]? {
         let fd = open(path(p), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
+        var chunk = [UInt8](repeating: 0, count: min(4096, limit))
+        while out.count < limit {
+            let n = read(fd, &chunk, min(chunk.count, limit - out.count))
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else { return nil }
             if n == 0 { break }
             out += chunk[..<n]
         }
-        return String(decoding: out, as: UTF8.self).trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(["\0"]))
-    }
-
-    /// Up to `bytes` bytes from the start of the file (one read; /proc files return their first lines whole);
-    /// nil when it cannot be read.
-    public func prefix(_ p: String, bytes: Int) -> [UInt8]? {
-        let fd = open(path(p), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: bytes)
-        while true {
-            let n = read(fd, &out, bytes)
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { return nil }
-            out.removeSubrange(n...)
-            return out
-        }
+        return out
     }
 
     /// A decimal integer attribute (µW, mV, mA, m°C, kHz, µJ …).

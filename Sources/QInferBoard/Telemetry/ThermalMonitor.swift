@@ -29,10 +29,9 @@ public final class ThermalMonitor: Sendable {
 
     public func start() {
         guard !running.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         let thread = Thread { [self] in
             while running.load(ordering: .acquiring) {
-                Thread.sleep(forTimeInterval: seconds)
+                Thread.sleep(forTimeInterval: interval.seconds)
                 refresh()
             }
         }

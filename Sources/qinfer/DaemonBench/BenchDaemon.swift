@@ -116,8 +116,7 @@ struct BenchDaemon: ParsableCommand {
             let t0 = ContinuousClock.now
             Thread.sleep(forTimeInterval: idleSeconds)
             let used = try daemon.cpuSeconds() - before
-            let elapsed = ContinuousClock.now - t0
-            let share = used / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            let share = used / (ContinuousClock.now - t0).seconds
             print("idle CPU over \(fixed(idleSeconds, digits: 0)) s after READY: \(fixed(share * 100, digits: 2)) % of one core "
                   + "(\(fixed(used * 1000, digits: 0)) ms)  goal < 1 %: \(share < 0.01 ? "met" : "MISSED")")
         }
