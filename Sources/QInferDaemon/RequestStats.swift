@@ -58,33 +58,40 @@ public final class RequestStats: Sendable {
 
     public var served: Int { entries.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
-    public func snapshot(board: BoardStatus? = nil) -> StatsResponse {
-        entries.withLock { e in
-            StatsResponse(models: e.keys.sorted().map { name in
-                let m = e[name]!
-                let h = m.latency
-                let summary = h.totalCount == 0 ? LatencySummary(p50: 0, p90: 0, p99: 0, max: 0)
-                    : LatencySummary(p50: Int(h.valueAtPercentile(50)), p90: Int(h.valueAtPercentile(90)),
-                                     p99: Int(h.valueAtPercentile(99)), max: Int(h.maxRecorded))
-                let breakdown = m.count == 0 ? nil
-                    : LatencyBreakdown(queue: m.queueMicrosTotal / m.count, preprocess: m.preprocessMicrosTotal / m.count,
-                                       compute: m.computeMicrosTotal / m.count)
-                let energy = m.energyCount == 0 ? nil
-                    : EnergyStats(count: m.energyCount, meanJoules: m.joulesTotal / Double(m.energyCount),
-                                  p50Joules: Double(m.microjoules.valueAtPercentile(50)) / 1e6,
-                                  meanJoulesAboveIdle: m.joulesAboveIdleTotal / Double(m.energyCount),
-                                  averageWatts: m.energySeconds > 0 ? m.joulesTotal / m.energySeconds : 0,
-                                  source: m.energySource, estimated: m.estimated)
-                return ModelStats(name: name, count: m.count, errors: m.errors, latencyMicros: summary, breakdownMicros: breakdown,
-                                  energy: energy)
-            }, rejected: rejected, board: board)
-        }
+    public func snapshot(board: BoardStatus? = nil) -> StatsResponse { entries.withLock { summary(of: $0, board: board) } }
+
+    private func summary(of e: [String: Entry], board: BoardStatus?) -> StatsResponse {
+        StatsResponse(models: e.keys.sorted().map { name in
+            let m = e[name]!
+            let h = m.latency
+            let summary = h.totalCount == 0 ? LatencySummary(p50: 0, p90: 0, p99: 0, max: 0)
+                : LatencySummary(p50: Int(h.valueAtPercentile(50)), p90: Int(h.valueAtPercentile(90)),
+                                 p99: Int(h.valueAtPercentile(99)), max: Int(h.maxRecorded))
+            let breakdown = m.count == 0 ? nil
+                : LatencyBreakdown(queue: m.queueMicrosTotal / m.count, preprocess: m.preprocessMicrosTotal / m.count,
+                                   compute: m.computeMicrosTotal / m.count)
+            let energy = m.energyCount == 0 ? nil
+                : EnergyStats(count: m.energyCount, meanJoules: m.joulesTotal / Double(m.energyCount),
+                              p50Joules: Double(m.microjoules.valueAtPercentile(50)) / 1e6,
+                              meanJoulesAboveIdle: m.joulesAboveIdleTotal / Double(m.energyCount),
+                              averageWatts: m.energySeconds > 0 ? m.joulesTotal / m.energySeconds : 0,
+                              source: m.energySource, estimated: m.estimated)
+            return ModelStats(name: name, count: m.count, errors: m.errors, latencyMicros: summary, breakdownMicros: breakdown,
+                              energy: energy)
+        }, rejected: rejected, board: board)
     }
 
     /// Prometheus text exposition format (version 0.0.4).
     public func prometheus(board: BoardStatus? = nil) -> String {
-        let s = snapshot(board: board)
-        let sums = entries.withLock { $0.mapValues(\.latencyMicrosTotal) }
+        // Everything read under one lock, so every count, sum and quantile below comes from the same instant (and no
+        // reference to the entries outlives the lock, which would make the next inference copy the histograms).
+        typealias Sums = (latency: Int, phases: [(String, Int)], joules: Double, joulesAboveIdle: Double)
+        let (s, totals) = entries.withLock { e -> (StatsResponse, [String: Sums]) in
+            (summary(of: e, board: board), e.mapValues {
+                ($0.latencyMicrosTotal, [("queue", $0.queueMicrosTotal), ("preprocess", $0.preprocessMicrosTotal),
+                                         ("compute", $0.computeMicrosTotal)], $0.joulesTotal, $0.joulesAboveIdleTotal)
+            })
+        }
         var out = """
         # HELP qinferd_requests_total Inference requests served, by model.
         # TYPE qinferd_requests_total counter
@@ -99,32 +106,30 @@ public final class RequestStats: Sendable {
             for (q, v) in [("0.5", m.latencyMicros.p50), ("0.9", m.latencyMicros.p90), ("0.99", m.latencyMicros.p99)] {
                 out += "qinferd_request_latency_microseconds{model=\"\(n)\",quantile=\"\(q)\"} \(v)\n"
             }
-            out += "qinferd_request_latency_microseconds_sum{model=\"\(n)\"} \(sums[m.name] ?? 0)\n"
+            out += "qinferd_request_latency_microseconds_sum{model=\"\(n)\"} \(totals[m.name]?.latency ?? 0)\n"
             out += "qinferd_request_latency_microseconds_count{model=\"\(n)\"} \(m.count)\n"
         }
         out += "# HELP qinferd_rejected_total Requests refused because the queue or connection limit was reached.\n# TYPE qinferd_rejected_total counter\n"
         out += "qinferd_rejected_total \(s.rejected)\n"
         out += "# HELP qinferd_request_phase_microseconds_sum Time spent per phase of successful requests.\n# TYPE qinferd_request_phase_microseconds_sum counter\n"
-        let phases = entries.withLock { $0.mapValues { [("queue", $0.queueMicrosTotal), ("preprocess", $0.preprocessMicrosTotal), ("compute", $0.computeMicrosTotal)] } }
         for m in s.models {
-            for (phase, v) in phases[m.name] ?? [] {
+            for (phase, v) in totals[m.name]?.phases ?? [] {
                 out += "qinferd_request_phase_microseconds_sum{model=\"\(Self.escape(m.name))\",phase=\"\(phase)\"} \(v)\n"
             }
         }
         let energies = s.models.compactMap { m in m.energy.map { (m.name, $0) } }
         if !energies.isEmpty {
-            let totals = entries.withLock { $0.mapValues { ($0.joulesTotal, $0.joulesAboveIdleTotal) } }
             out += "# HELP qinferd_inference_energy_joules Energy per inference over its compute window.\n# TYPE qinferd_inference_energy_joules summary\n"
             for (name, e) in energies {
                 let n = Self.escape(name), source = Self.escape(e.source)
                 out += "qinferd_inference_energy_joules{model=\"\(n)\",source=\"\(source)\",estimated=\"\(e.estimated)\",quantile=\"0.5\"} \(e.p50Joules)\n"
-                out += "qinferd_inference_energy_joules_sum{model=\"\(n)\",source=\"\(source)\",estimated=\"\(e.estimated)\"} \(totals[name]?.0 ?? 0)\n"
+                out += "qinferd_inference_energy_joules_sum{model=\"\(n)\",source=\"\(source)\",estimated=\"\(e.estimated)\"} \(totals[name]?.joules ?? 0)\n"
                 out += "qinferd_inference_energy_joules_count{model=\"\(n)\",source=\"\(source)\",estimated=\"\(e.estimated)\"} \(e.count)\n"
             }
             out += "# HELP qinferd_inference_energy_above_idle_joules_total Energy above the board's idle power, summed over inferences.\n"
             out += "# TYPE qinferd_inference_energy_above_idle_joules_total counter\n"
             for (name, _) in energies {
-                out += "qinferd_inference_energy_above_idle_joules_total{model=\"\(Self.escape(name))\"} \(totals[name]?.1 ?? 0)\n"
+                out += "qinferd_inference_energy_above_idle_joules_total{model=\"\(Self.escape(name))\"} \(totals[name]?.joulesAboveIdle ?? 0)\n"
             }
         }
         if let board {
