@@ -202,7 +202,7 @@ extension Integration {
             #expect(r.status == 0, "\(r.err)")
             let out = r.out
             #expect(out.contains("start-to-READY over 2 starts"), "\(out)")
-            // Idle: the sampler at its idle rate (2 Hz), not 200 Hz (which spent ~8 % of a core reading /proc/stat).
+            // Idle: the sampler at its idle rate (2 Hz), not 200 Hz (which spent 7.3 % of a core reading /proc/stat).
             let idle = out.split(separator: "\n").first { $0.hasPrefix("idle CPU over 3 s after READY: ") }
             #expect(idle?.hasSuffix("goal < 1 %: met") == true, "\(out)")
             // Memory read from /proc: a real, non-zero figure.
