@@ -49,6 +49,25 @@ class _STESign(torch.autograd.Function):
         return g * (x.abs() <= 1).to(g.dtype)
 
 
+class _ApproxSign(torch.autograd.Function):
+    """sign forward; Bi-Real Net's ApproxSign backward: the derivative of the piecewise quadratic that matches sign
+    outside [-1, 1], i.e. 2 - 2|x| inside and 0 outside. Closer to sign than the clipped STE's box, so the gradient
+    says more about which activations are near flipping."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return sign_pm1(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (2 - 2 * x.abs()).clamp_min(0)
+
+
+ACTIVATION_BACKWARDS = {'ste': _STESign, 'approxsign': _ApproxSign}
+
+
 class EDEState:
     """IR-Net's EDE schedule: t goes from T_min = 0.1 to T_max = 10 (log scale) over training, k = max(1/t, 1)."""
     t_min, t_max = 0.1, 10.0
@@ -110,9 +129,10 @@ class LSRBinary(nn.Module):
     unit-size steps made a plain alpha (~0.01-0.1) random-walk through zero, which wrecked the BatchNorm statistics.
     kind = 'conv1d' (kernel 1, input [B,C,N]) or 'linear' (input [B,C])."""
 
-    def __init__(self, cin, cout, kind):
+    def __init__(self, cin, cout, kind, act_backward='ste'):
         super().__init__()
         self.kind = kind
+        self.act_sign = ACTIVATION_BACKWARDS[act_backward]
         shape = (cout, cin, 1) if kind == 'conv1d' else (cout, cin)
         self.weight = nn.Parameter(torch.empty(shape))
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
@@ -137,7 +157,7 @@ class LSRBinary(nn.Module):
     def forward(self, x):
         if self.export:
             return self._op(torch.sign(x), self.w_frozen) * self.alpha_frozen
-        bx, bw = _STESign.apply(x), _STESign.apply(self.weight)
+        bx, bw = self.act_sign.apply(x), _STESign.apply(self.weight)
         if self.training and not bool(self.alpha_initialized):
             with torch.no_grad():
                 ref = self._op(x, self.weight)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Exports a trained net (tools/train/runs/<model>/model.pt) to ONNX for `qinfer pack` and checks it against torch.
 
-    python tools/train/export_onnx.py MODEL [-o OUT.onnx] [--runs tools/train/runs]
+    python tools/train/export_onnx.py MODEL [MODEL ...] [--models-dir models] [--runs tools/train/runs]
 
 Fixed batch 1, opset 17, torch.onnx.export (TorchScript exporter) with do_constant_folding=True. Binary layers use
 their export forward (bnn.set_export): torch.sign on the activation and a constant weight holding the binarized

@@ -72,7 +72,7 @@ class BiPointNet(nn.Module):
     FP32 twin: the same widths with ordinary Conv1d/Linear + BN + ReLU, plain max pool, dropout, FP32 Linear."""
 
     def __init__(self, num_classes, binary=True, widths=(64, 64, 128, 1024), head=(512, 256), dropout=0.3,
-                 ema_offset=EMA_MAX_OFFSET_1024):
+                 ema_offset=EMA_MAX_OFFSET_1024, act_backward='ste'):
         super().__init__()
         self.binary = binary
         # EMA offset (binary net only) as a buffer: saved with the weights, exported as the scalar of
@@ -84,19 +84,20 @@ class BiPointNet(nn.Module):
         self.convs = nn.ModuleList()
         self.bns = nn.ModuleList()
         for cin, cout in zip(widths[:-1], widths[1:]):
-            self.convs.append(LSRBinary(cin, cout, 'conv1d') if binary else nn.Conv1d(cin, cout, 1, bias=False))
+            self.convs.append(LSRBinary(cin, cout, 'conv1d', act_backward) if binary else nn.Conv1d(cin, cout, 1, bias=False))
             self.bns.append(nn.BatchNorm1d(cout))
         self.fcs = nn.ModuleList()
         self.fbns = nn.ModuleList()
         for cin, cout in zip((widths[-1],) + head[:-1], head):
-            self.fcs.append(LSRBinary(cin, cout, 'linear') if binary else nn.Linear(cin, cout, bias=False))
+            self.fcs.append(LSRBinary(cin, cout, 'linear', act_backward) if binary else nn.Linear(cin, cout, bias=False))
             self.fbns.append(nn.BatchNorm1d(cout))
         self.act = nn.Hardtanh() if binary else nn.ReLU()
         self.drop = nn.Dropout(dropout)
         self.fc_out = nn.Linear(head[-1], num_classes)
 
-    def aggregate_features(self, x):
-        """Max-pooled features before the EMA offset, [B, 1024]."""
+    def pooled(self, x):
+        """Max over points of the last BatchNorm's output, [B, 1024]: the binary net's aggregated features before
+        the EMA offset, the twin's before its last ReLU (the target of --feature-distill)."""
         x = self.bn1(self.conv1(x))
         if not self.binary:
             x = torch.relu(x)
@@ -110,12 +111,16 @@ class BiPointNet(nn.Module):
         # Training and evaluation take two shortcuts on the widest tensor, [B, 1024, N], with the same values:
         # max(dim) remembers the arg max, so its backward is one scatter, where amax's backward compares the whole
         # tensor against the result (a third of a training step); and the twin's ReLU, being monotone, commutes
-        # with the max, so it runs on [B, 1024] after it.
-        x = torch.max(x, dim=2).values
-        return x if self.binary else torch.relu(x)
+        # with the max, so it runs on [B, 1024] after it (in aggregate_features).
+        return torch.max(x, dim=2).values
 
-    def forward(self, x):
-        x = self.aggregate_features(x)
+    def aggregate_features(self, x):
+        """Max-pooled features before the EMA offset (binary) or after the last ReLU (twin), [B, 1024]."""
+        x = self.pooled(x)
+        return x if self.binary or torch.onnx.is_in_onnx_export() else torch.relu(x)
+
+    def classify(self, x):
+        """The head on aggregated features: [EMA offset ->] binary or FP32 Linear+BN layers -> FP32 Linear."""
         if self.binary:
             x = x + self.ema_offset
         for i, (fc, bn) in enumerate(zip(self.fcs, self.fbns)):
@@ -123,3 +128,6 @@ class BiPointNet(nn.Module):
             if not self.binary or i == len(self.fcs) - 1:
                 x = self.act(x)
         return self.fc_out(self.drop(x))
+
+    def forward(self, x):
+        return self.classify(self.aggregate_features(x))

@@ -39,11 +39,12 @@ CONFIGS = {
 }
 
 
-def build_model(name, num_classes, dropout=None):
+def build_model(name, num_classes, dropout=None, act_backward='ste'):
     cfg = CONFIGS[name]
     if cfg['data'] == 'fmnist':
         return IRNet(binary=cfg['binary'], num_classes=num_classes, plan=IRNET_PLAN, stem_stride=2)
-    return BiPointNet(num_classes, binary=cfg['binary'], dropout=cfg.get('dropout', 0.3) if dropout is None else dropout)
+    return BiPointNet(num_classes, binary=cfg['binary'], dropout=cfg.get('dropout', 0.3) if dropout is None else dropout,
+                      act_backward=act_backward)
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -96,7 +97,7 @@ def augment_points(p, gen, n=1024):
 
 
 @torch.no_grad()
-def calibrate_ema(model, xtr, gen, n=256, batch=32, reestimate_bn=False):
+def calibrate_ema(model, xtr, gen, n=256, batch=32, reestimate_bn=False, points=1024):
     """BiPointNet: set the scalar EMA offset to minus the median of the max-pooled features (eval-mode BN) over n
     augmented training clouds, so that half of the aggregated features binarize to +1 (maximum entropy).
     reestimate_bn (first epoch, e.g. after --init-from): first recompute every BatchNorm's running statistics on
@@ -110,11 +111,11 @@ def calibrate_ema(model, xtr, gen, n=256, batch=32, reestimate_bn=False):
             m.momentum = None  # cumulative average over the calibration batches
         model.train()
         for i in range(0, len(idx), batch):
-            model(augment_points(xtr[idx[i:i + batch]], gen))
+            model(augment_points(xtr[idx[i:i + batch]], gen, points))
         for m in bns:
             m.momentum = 0.1
     model.eval()
-    feats = torch.cat([model.aggregate_features(augment_points(xtr[idx[i:i + batch]], gen))
+    feats = torch.cat([model.aggregate_features(augment_points(xtr[idx[i:i + batch]], gen, points))
                        for i in range(0, len(idx), batch)])
     model.ema_offset.fill_(-float(feats.median()))
     model.train(was_training)
@@ -172,7 +173,19 @@ def main():
     ap.add_argument('--distill', metavar='MODEL',
                     help='add a distillation loss towards <runs>/MODEL/model.pt (the trained FP32 twin): '
                          'KL(teacher || student) on softmax outputs, weighted like the cross-entropy')
+    ap.add_argument('--feature-distill', type=float, default=0.0, metavar='W',
+                    help='pointclouds, with --distill: add W x the mean squared difference between the max-pooled '
+                         'features of student and teacher (the binary net\'s before the EMA offset, the twin\'s '
+                         'before its last ReLU): a 1,024-value target per cloud for the point encoder')
+    ap.add_argument('--act-backward', choices=('ste', 'approxsign'), default='ste',
+                    help='bipointnet: gradient of the activation sign (clipped STE or Bi-Real\'s ApproxSign)')
+    ap.add_argument('--points', type=int, default=1024,
+                    help='pointclouds: points per training cloud (the test and the exported model use 1,024)')
+    ap.add_argument('--full-points-last', type=int, default=0, metavar='K',
+                    help='pointclouds, with --points below 1024: train the last K epochs on 1,024 points')
     args = ap.parse_args()
+    if not 1 <= args.points <= 2048:
+        ap.error('--points must be 1..2048 (the cache holds 2,048 points per training cloud)')
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     cfg = dict(CONFIGS[args.model])
@@ -182,6 +195,15 @@ def main():
         cfg['dropout'] = args.dropout
     if args.distill:
         cfg['distill'] = args.distill
+    if args.act_backward != 'ste':
+        cfg['act_backward'] = args.act_backward
+    if args.points != 1024:
+        cfg['points'] = args.points
+        cfg['full_points_last'] = args.full_points_last
+    if args.feature_distill:
+        if not args.distill or CONFIGS[args.model]['data'] != 'pointclouds':
+            ap.error('--feature-distill needs --distill and a point-cloud model')
+        cfg['feature_distill'] = args.feature_distill
     out = os.path.join(args.runs, args.model)
     os.makedirs(out, exist_ok=True)
 
@@ -190,7 +212,7 @@ def main():
     else:
         xtr, ytr, xte, yte, ncls, meta = load_pointclouds(args.cache)
         xte = xte[:, :1024]
-    model = build_model(args.model, ncls, cfg.get('dropout'))
+    model = build_model(args.model, ncls, cfg.get('dropout'), cfg.get('act_backward', 'ste'))
     teacher = None
     if args.distill:
         tsrc = torch.load(os.path.join(args.runs, args.distill, 'model.pt'), weights_only=False)
@@ -233,8 +255,9 @@ def main():
         t0 = time.time()
         model.train()
         perm = torch.randperm(len(xtr), generator=gen)
+        points = 1024 if epoch >= args.epochs - args.full_points_last else args.points
         if args.ema_calibrate and cfg['binary'] and cfg['data'] == 'pointclouds':
-            off = calibrate_ema(model, xtr, gen, reestimate_bn=(epoch == 0 and bool(args.init_from)))
+            off = calibrate_ema(model, xtr, gen, reestimate_bn=(epoch == 0 and bool(args.init_from)), points=points)
             log.setdefault('ema_offsets', []).append(off)
             print('  epoch %d: EMA offset %.4f' % (epoch + 1, off), flush=True)
         tot_loss, tot_correct, seen = 0.0, 0, 0
@@ -243,16 +266,27 @@ def main():
             if cfg['data'] == 'fmnist':
                 xb = augment_images(xtr[idx], gen)
             else:
-                xb = augment_points(xtr[idx], gen)
+                xb = augment_points(xtr[idx], gen, points)
             yb = ytr[idx]
             if cfg['binary'] and hasattr(model, 'ede'):
                 model.ede.update(step / total_steps)
-            logits = model(xb)
+            if args.feature_distill:
+                pooled = model.pooled(xb)
+                logits = model.classify(pooled)
+            else:
+                logits = model(xb)
             loss = F.cross_entropy(logits, yb)
             if teacher is not None:
                 with torch.no_grad():
-                    soft = F.softmax(teacher(xb), dim=1)
+                    if args.feature_distill:
+                        t_pooled = teacher.pooled(xb)
+                        t_logits = teacher.classify(torch.relu(t_pooled))
+                    else:
+                        t_logits = teacher(xb)
+                    soft = F.softmax(t_logits, dim=1)
                 loss = loss + F.kl_div(F.log_softmax(logits, dim=1), soft, reduction='batchmean')
+                if args.feature_distill:
+                    loss = loss + args.feature_distill * F.mse_loss(pooled, t_pooled)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -268,7 +302,7 @@ def main():
                 break
         train_time = time.time() - t0
         test_acc = evaluate(model, xte, yte, cfg['data'])
-        rec = {'epoch': epoch + 1, 'loss': tot_loss / seen, 'train_acc': tot_correct / seen, 'test_acc': test_acc,
+        rec = {'epoch': epoch + 1, 'points': points, 'loss': tot_loss / seen, 'train_acc': tot_correct / seen, 'test_acc': test_acc,
                'train_seconds': train_time, 'epoch_seconds': time.time() - t0, 'lr': sched.get_last_lr()[0]}
         log['history'].append(rec)
         log['wall_seconds'] += rec['epoch_seconds']
