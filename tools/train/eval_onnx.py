@@ -5,7 +5,9 @@
 
 For every models/*/{irnet,irnet-fp32,bipointnet,bipointnet-fp32}.onnx present: top-1 accuracy on the committed
 test set, per-class accuracy, file size, op types and counts; plus the training logs (epochs, wall time) from
-tools/train/runs/<model>/log.json when they exist. The image models read models/irnet/testset_images.npy
+tools/train/runs/<model>/log.json when they exist; a model whose log is gone (a fresh checkout that retrains only
+some nets, e.g. BiPointNet from the twin rebuilt by twin_from_onnx.py) keeps the training record of the previous
+results.json when its ONNX file has the same size and accuracy, so one run does not erase another's. The image models read models/irnet/testset_images.npy
 normalized with the mean/std stored in the ONNX metadata; the point models read models/bipointnet/testset_points.npy
 transposed to [1,3,1024].
 """
@@ -57,6 +59,10 @@ def main():
     ap.add_argument('--runs', default=os.path.join(HERE, 'runs'))
     ap.add_argument('--out', default=os.path.join(HERE, 'results.json'))
     args = ap.parse_args()
+    previous = {}
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            previous = json.load(f)
     results = {}
     for name, rel in MODELS:
         path = os.path.join(ROOT, 'models', rel)
@@ -77,6 +83,10 @@ def main():
                              'schedule_changes': log.get('schedule_changes'),
                              'history': [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in h.items()}
                                          for h in log['history']]}
+        else:
+            old = previous.get(name, {})
+            if 'training' in old and (old.get('bytes'), old.get('correct')) == (r['bytes'], r['correct']):
+                r['training'] = old['training']
         results[name] = r
         print('%-14s acc %.4f (%d/%d)  %8d bytes  %s' % (name, r['accuracy'], r['correct'], r['test_samples'],
                                                       r['bytes'], r['ops']))
