@@ -12,6 +12,13 @@ public final class Engine {
     public let outputCount: Int
     /// Bytes of the activation arena (values that are never live together share memory).
     public var arenaBytes: Int { plan.arena.count }
+    /// Binary layers that run fused with the max over points after them.
+    public var fusedMaxPoolLayers: Int {
+        plan.steps.reduce(0) { count, step in
+            if case .bgemmMaxPool = step { return count + 1 }
+            return count
+        }
+    }
 
     private let plan: PlanBuilder.Result
     private let pool: OpaquePointer?
@@ -20,7 +27,10 @@ public final class Engine {
     ///   - threads: worker threads for the binary layers (a pool created once, here).
     ///   - isa: kernel variant; nil selects like the kernels do (QINFER_ISA, else the best the CPU runs).
     ///   - maxArenaBytes: refuse models whose activations need more (a board has 1–8 GB and other work to do).
-    public init(model: PackedModel, threads: Int = 1, isa: qk_isa? = nil, maxArenaBytes: Int = 1 << 30) throws(EngineError) {
+    ///   - fuseMaxPool: run a binary layer read only by the max over points fused with it, a tile of points at a
+    ///     time (the default); false gives the plain plan, the peer `qinfer bench model` measures the fusion against.
+    public init(model: PackedModel, threads: Int = 1, isa: qk_isa? = nil, maxArenaBytes: Int = 1 << 30,
+                fuseMaxPool: Bool = true) throws(EngineError) {
         self.model = model
         if let isa {
             guard qk_isa_supported(isa) != 0 else { throw EngineError("ISA \(String(cString: qk_isa_name(isa))) is not supported here") }
@@ -35,7 +45,7 @@ public final class Engine {
         }
         guard (1...256).contains(threads) else { throw EngineError("thread count \(threads) is not in 1…256") }
         self.threads = threads
-        plan = try PlanBuilder(model: model, maxArenaBytes: maxArenaBytes).build()
+        plan = try PlanBuilder(model: model, maxArenaBytes: maxArenaBytes, fuseMaxPool: fuseMaxPool).build()
         inputCount = plan.inputCount
         outputCount = plan.outputCount
         if threads > 1 {

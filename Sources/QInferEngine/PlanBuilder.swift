@@ -6,6 +6,9 @@ import QInferModel
 struct PlanBuilder {
     let model: PackedModel
     let maxArenaBytes: Int
+    /// Run a binary layer read only by the max over points fused with it (see build()); off only to measure the
+    /// fusion against the plain plan (`qinfer bench model`).
+    var fuseMaxPool = true
 
     struct Result {
         var steps: [Step]
@@ -42,7 +45,7 @@ struct PlanBuilder {
         // A binary layer with float outputs read only by the max over points right after it runs fused with that
         // max (Step.bgemmMaxPool); its output then needs only a tile of rows in the arena.
         var fusedIntoMaxPool: Set<Int> = []
-        for (i, node) in graph.nodes.enumerated() where i + 1 < graph.nodes.count {
+        for (i, node) in graph.nodes.enumerated() where fuseMaxPool && i + 1 < graph.nodes.count {
             guard case .binaryDense = node.op, case .pointMaxPool = graph.nodes[i + 1].op, values[node.output]!.type == .f32,
                   graph.nodes[i + 1].inputs == [node.output], lastUse[node.output] == i + 1 else { continue }
             fusedIntoMaxPool.insert(i)

@@ -105,6 +105,22 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
         #expect(fused.arenaBytes < points * n * 4 / 4, "fused: arena \(fused.arenaBytes) bytes")
     }
 
+    @Test("the plain plan (fuseMaxPool: false) fuses nothing, keeps the whole matrix and gives the same bits")
+    func plainPlanPeer() throws {
+        let points = 200, n = 129
+        let model = try loadModel(try randomPointNet(seed: 15, points: points, widths: [31, 65, n], classes: 5,
+                                                     maxRightAfterBinary: true))
+        let fused = try Engine(model: model), plain = try Engine(model: model, fuseMaxPool: false)
+        #expect(fused.fusedMaxPoolLayers == 1)
+        #expect(plain.fusedMaxPoolLayers == 0)
+        #expect(plain.arenaBytes >= points * n * 4, "plain: the [points, n] floats are in the arena")
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3 {
+            let x = (0..<fused.inputCount).map { _ in Float.random(in: -1...1, using: &rng) }
+            #expect(try fused.run(x).map(\.bitPattern) == (try plain.run(x)).map(\.bitPattern))
+        }
+    }
+
     @Test("bad inputs are clear errors")
     func badInputs() throws {
         let model = try loadModel(try randomPointNet(seed: 9, points: 16, widths: [8, 8], classes: 2))
