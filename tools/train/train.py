@@ -195,6 +195,11 @@ def main():
         cfg['dropout'] = args.dropout
     if args.distill:
         cfg['distill'] = args.distill
+    pointclouds = CONFIGS[args.model]['data'] == 'pointclouds'
+    if (args.act_backward != 'ste' or args.points != 1024 or args.full_points_last) and not (pointclouds and cfg['binary']):
+        ap.error('--act-backward, --points and --full-points-last are for bipointnet')
+    if not 0 <= args.full_points_last <= args.epochs:
+        ap.error('--full-points-last must be 0..--epochs')
     if args.act_backward != 'ste':
         cfg['act_backward'] = args.act_backward
     if args.points != 1024:
@@ -302,8 +307,10 @@ def main():
                 break
         train_time = time.time() - t0
         test_acc = evaluate(model, xte, yte, cfg['data'])
-        rec = {'epoch': epoch + 1, 'points': points, 'loss': tot_loss / seen, 'train_acc': tot_correct / seen, 'test_acc': test_acc,
+        rec = {'epoch': epoch + 1, 'loss': tot_loss / seen, 'train_acc': tot_correct / seen, 'test_acc': test_acc,
                'train_seconds': train_time, 'epoch_seconds': time.time() - t0, 'lr': sched.get_last_lr()[0]}
+        if cfg['data'] == 'pointclouds':
+            rec['points'] = points
         log['history'].append(rec)
         log['wall_seconds'] += rec['epoch_seconds']
         print('epoch %d: loss %.4f train %.4f test %.4f  %.0fs (total %.0fs)' % (
