@@ -49,15 +49,10 @@ class _STESign(torch.autograd.Function):
         return g * (x.abs() <= 1).to(g.dtype)
 
 
-class _ApproxSign(torch.autograd.Function):
-    """sign forward; Bi-Real Net's ApproxSign backward: the derivative of the piecewise quadratic that matches sign
-    outside [-1, 1], i.e. 2 - 2|x| inside and 0 outside. Closer to sign than the clipped STE's box, so the gradient
-    says more about which activations are near flipping."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return sign_pm1(x)
+class _ApproxSign(_STESign):
+    """sign forward (the STE's); Bi-Real Net's ApproxSign backward: the derivative of the piecewise quadratic that
+    matches sign outside [-1, 1], i.e. 2 - 2|x| inside and 0 outside. Closer to sign than the clipped STE's box, so
+    the gradient says more about which activations are near flipping."""
 
     @staticmethod
     def backward(ctx, g):

@@ -7,9 +7,9 @@ For every models/*/{irnet,irnet-fp32,bipointnet,bipointnet-fp32}.onnx present: t
 test set, per-class accuracy, file size, op types and counts; plus the training logs (epochs, wall time) from
 tools/train/runs/<model>/log.json when they exist; a model whose log is gone (a fresh checkout that retrains only
 some nets, e.g. BiPointNet from the twin rebuilt by twin_from_onnx.py) keeps the training record of the previous
-results.json when its ONNX file has the same size and accuracy, so one run does not erase another's. The image models read models/irnet/testset_images.npy
-normalized with the mean/std stored in the ONNX metadata; the point models read models/bipointnet/testset_points.npy
-transposed to [1,3,1024].
+results.json when its ONNX file has the same size and accuracy, so one run does not erase another's. The image
+models read models/irnet/testset_images.npy normalized with the mean/std stored in the ONNX metadata; the point
+models read models/bipointnet/testset_points.npy transposed to [1,3,1024].
 """
 import argparse
 import json
