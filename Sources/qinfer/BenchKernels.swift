@@ -61,9 +61,7 @@ struct BenchKernels: ParsableCommand {
         } catch let error as CustomStringConvertible & Error {
             throw ValidationError(error.description)
         }
-        guard minTime.isFinite, minTime > 0, minTime <= 60 else {
-            throw ValidationError("--min-time must be more than 0 and at most 60 seconds, got \(minTime)")
-        }
+        try Stopwatch.validate(minTime: minTime)
     }
 
     func run() throws {

@@ -47,9 +47,7 @@ struct BenchModel: ParsableCommand {
         } catch let error as CustomStringConvertible & Error {
             throw ValidationError(error.description)
         }
-        guard minTime.isFinite, minTime > 0, minTime <= 60 else {
-            throw ValidationError("--min-time must be more than 0 and at most 60 seconds, got \(minTime)")
-        }
+        try Stopwatch.validate(minTime: minTime)
     }
 
     private func isas() throws -> [KernelISA?] { isa.isEmpty ? [nil] : try KernelISA.parseList(isa) }
@@ -57,6 +55,7 @@ struct BenchModel: ParsableCommand {
 
     func run() throws {
         let stopwatch = Stopwatch(minTime: minTime)
+        let chosenISAs = try isas(), counts = try threadCounts()
         var table = TextTable([
             .init(title: "model", alignment: .left), .init(title: "isa", alignment: .left),
             .init(title: "threads", alignment: .right), .init(title: "fused layers", alignment: .right),
@@ -66,8 +65,8 @@ struct BenchModel: ParsableCommand {
         for path in models {
             let packed: PackedModel
             do { packed = try PackedModel(path: path) } catch { throw CLIError(error.message) }
-            for isa in try isas() {
-                for n in try threadCounts() {
+            for isa in chosenISAs {
+                for n in counts {
                     let m = try ModelTiming.measure(packed, isa: isa, threads: n, stopwatch: stopwatch)
                     if json {
                         print(try m.jsonLine(path: path))

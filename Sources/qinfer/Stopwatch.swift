@@ -4,11 +4,20 @@
 // repetitions run until the time budget is spent. The fastest repetition is the one least disturbed by the rest of
 // the machine (interrupts, other tenants of a shared host, frequency changes), which is what a throughput ceiling
 // should report; many short repetitions find a quiet moment more often than a few long ones.
+import ArgumentParser
+
 struct Stopwatch {
     let minTime: Double
     let minRepetitions: Int
     /// Repetitions aimed for within minTime; each is calibrated to minTime / this.
     let targetRepetitions: Int
+
+    /// The `--min-time` check of the bench commands: a budget the calibration can work with and a run can wait for.
+    static func validate(minTime: Double) throws {
+        guard minTime.isFinite, minTime > 0, minTime <= 60 else {
+            throw ValidationError("--min-time must be more than 0 and at most 60 seconds, got \(minTime)")
+        }
+    }
 
     init(minTime: Double, minRepetitions: Int = 5, targetRepetitions: Int = 20) {
         self.minTime = minTime
