@@ -185,7 +185,12 @@ def main():
     for name, r in res.items():
         t = r.get('training')
         if t:
-            L.append('- %s: %s' % (name, ' '.join('%.3f' % h['test_acc'] for h in t['history'])))
+            hist = t['history']
+            if all(h['test_acc'] is not None for h in hist):
+                L.append('- %s: %s' % (name, ' '.join('%.3f' % h['test_acc'] for h in hist)))
+            else:  # trained with --eval-every: only some epochs were measured, so each value names its epoch
+                L.append('- %s (epoch:accuracy): %s' % (name, ' '.join(
+                    '%d:%.3f' % (h['epoch'], h['test_acc']) for h in hist if h['test_acc'] is not None)))
     if sched:
         L.append('')
         L.append('Schedule changes (run resumed from a checkpoint with a shorter total, the cosine/EDE schedules '
