@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "QInferKernels", targets: ["QInferKernels"]),
         // Used by tools/fuzz, a separate package so the main build never links libFuzzer.
         .library(name: "QInferModel", targets: ["QInferModel"]),
+        .library(name: "QInferRandom", targets: ["QInferRandom"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,6 +45,7 @@ let package = Package(
             name: "qinfer",
             dependencies: [
                 "QInferKernels", "QInferKernelBench", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferONNX", "QInferProtocol",
+                "QInferRandom",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // The daemon client (models, infer, push, …): HTTP/1.1 over qinferd's Unix socket.
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -63,21 +65,24 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         // Execution plans over one arena, the float reference executor, preprocessing.
         .target(name: "QInferEngine", dependencies: ["QInferModel", "QInferKernels", "QInferInputFormats"]),
-        .testTarget(name: "QInferKernelsTests", dependencies: ["QInferKernels"]),
+        // The seeded generator behind every reproducible random input (CLI, tests, fuzz harness); depends on nothing.
+        .target(name: "QInferRandom"),
+        .testTarget(name: "QInferKernelsTests", dependencies: ["QInferKernels", "QInferRandom"]),
         .testTarget(name: "QInferEngineTests",
-                    dependencies: ["QInferEngine", "QInferModel", "QInferKernels", "CHeapStats", "QInferTestSupport"]),
+                    dependencies: ["QInferEngine", "QInferModel", "QInferKernels", "CHeapStats", "QInferTestSupport",
+                                   "QInferRandom"]),
         .testTarget(name: "QInferCLITests",
-                    dependencies: ["QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "CPNG", "QInferONNX",
+                    dependencies: ["QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "QInferRandom", "CPNG", "QInferONNX",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Test-only Swift: random models of both families and writers for every input file format.
-        .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "CPNG"], path: "Tests/QInferTestSupport"),
-        .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "CPNG"]),
+        .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "QInferRandom", "CPNG"], path: "Tests/QInferTestSupport"),
+        .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "QInferRandom", "CPNG"]),
         .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
         // ONNX import; Generated/ holds the committed protobuf types (tools/onnx/regenerate-onnx-swift.sh).
         .target(name: "QInferONNX", dependencies: ["QInferModel", "QInferKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "QInferONNXTests",
                     dependencies: ["QInferONNX", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferKernels",
-                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                                   "QInferRandom", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     exclude: ["Fixtures"]),
         // The socket API's wire types, paths and error codes, shared by the daemon and the CLI (knows no engine).
         .target(name: "QInferProtocol"),
@@ -111,11 +116,12 @@ let package = Package(
         // The built qinferd and qinfer on real sockets: every endpoint, hot swaps under load, kill -9, quarantine, bad
         // requests, a second uid, sd_notify, socket activation, draining. Needs `swift build` output next to the bundle.
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["QInferProtocol", "QInferTestSupport", "QInferModel", "QInferEngine", "QInferInputFormats"]),
+                    dependencies: ["QInferProtocol", "QInferTestSupport", "QInferModel", "QInferEngine", "QInferInputFormats",
+                                   "QInferRandom"]),
         // The daemon in-process with a board runtime on fixture sysfs and in-memory GPIO: busy line, result lines and
         // trigger edges against real inferences.
         .testTarget(name: "QInferDaemonTests",
-                    dependencies: ["QInferDaemon", "QInferBoard", "QInferProtocol", "QInferTestSupport",
+                    dependencies: ["QInferDaemon", "QInferBoard", "QInferProtocol", "QInferTestSupport", "QInferRandom",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "QInferBoardTests",
                     dependencies: ["QInferBoard", "QInferProtocol", .product(name: "Logging", package: "swift-log")]),

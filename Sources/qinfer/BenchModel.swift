@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import QInferEngine
 import QInferModel
+import QInferRandom
 
 struct BenchModel: ParsableCommand {
     static let configuration = CommandConfiguration(

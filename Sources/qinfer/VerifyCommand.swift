@@ -6,6 +6,7 @@ import QInferInputFormats
 import QInferKernels
 import QInferModel
 import QInferONNX
+import QInferRandom
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
+import QInferRandom
 #endif
 
 extension Integration {
@@ -79,7 +80,7 @@ extension Integration {
             // Slow enough (tens of ms) that a millisecond of sampling jitter is small against the window.
             let model = try randomPointNet(seed: 77, points: 1024, widths: [64, 512, 1024], classes: 10)
             #expect(try HTTP.request(sock, "PUT", "/v1/models/heavy?version=1", body: model).status == 201)
-            var rng = Rng(3)
+            var rng = SplitMix64(seed: 3)
             let cloud = InputFileWriters.rawF32(rng.floats(1024 * 3, -1, 1))
             let headers = ["Content-Type": "application/octet-stream", "X-Tensor-Shape": "1024,3"]
             var joules = 0.0, expected = 0.0

@@ -4,6 +4,7 @@ import QInferTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import QInferRandom
 #endif
 
 extension Integration {
@@ -75,7 +76,7 @@ extension Integration {
             // An image model through a .png.
             let image = try s.write("img.qpack", try randomResNet(seed: 5, size: 8, inChannels: 1, widths: [16, 32], classes: 4, padValue: .zero))
             _ = try q(["push", image, "--name", "img"] + socketFlag)
-            var rng = Rng(9)
+            var rng = SplitMix64(seed: 9)
             let png = try s.write("frame.png", InputFileWriters.png(width: 8, height: 8, channels: 1, (0..<64).map { _ in UInt8(truncatingIfNeeded: rng.next()) }))
             out = try q(["infer", "img", png, "--top-k", "1"] + socketFlag)
             #expect(out.hasPrefix("img v1 on"), "\(out)")

@@ -4,6 +4,7 @@ import QInferTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import QInferRandom
 #endif
 
 extension Integration {
@@ -125,7 +126,7 @@ extension Integration {
             let image = try randomResNet(seed: 5, size: 8, inChannels: 1, widths: [16, 32], classes: 4, padValue: .zero)
             r = try HTTP.request(sock, "PUT", "/v1/models/img?version=a", body: image)
             #expect(r.status == 201, "\(r.text)")
-            var rng = Rng(3)
+            var rng = SplitMix64(seed: 3)
             let pixels = (0..<(12 * 10)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             for (type, body) in [("image/png", InputFileWriters.png(width: 12, height: 10, channels: 1, pixels)),
                                  ("image/x-portable-graymap", InputFileWriters.pgm(width: 12, height: 10, pixels))] {

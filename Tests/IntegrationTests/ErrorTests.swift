@@ -2,6 +2,7 @@ import Foundation
 import QInferProtocol
 import QInferTestSupport
 import Testing
+import QInferRandom
 
 extension Integration {
     @Suite("bad requests") struct BadRequests {
@@ -134,7 +135,7 @@ extension Integration {
             let sock = d.socket
             let slow = try randomPointNet(seed: 31, points: 1024, widths: [64, 256, 512], classes: 10)
             #expect(try HTTP.request(sock, "PUT", "/v1/models/slow?version=1", body: slow).status == 201)
-            var rng = Rng(5)
+            var rng = SplitMix64(seed: 5)
             let cloud = InputFileWriters.rawF32(rng.floats(1024 * 3, -1, 1))
             let headers = ["Content-Type": "application/octet-stream", "X-Tensor-Shape": "1024,3"]
             let probe = try HTTP.request(sock, "POST", "/v1/models/slow/infer", headers: headers, body: cloud)

@@ -9,6 +9,7 @@ import QInferTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import QInferRandom
 #endif
 
 // MARK: binaries and scratch space
@@ -504,7 +505,7 @@ enum TestModels {
 
     /// A fixed input: `points` xyz points.
     static let input: [Float] = {
-        var rng = Rng(7)
+        var rng = SplitMix64(seed: 7)
         return rng.floats(points * 3, -1, 1)
     }()
 

@@ -4,6 +4,7 @@ import QInferTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import QInferRandom
 #endif
 
 extension Integration {
@@ -100,7 +101,7 @@ extension Integration {
             // A slower model: 1024 points through wide binary layers.
             let slow = try randomPointNet(seed: 31, points: 1024, widths: [64, 256, 512], classes: 10)
             #expect(try HTTP.request(socket, "PUT", "/v1/models/slow?version=1", body: slow).status == 201)
-            var rng = Rng(5)
+            var rng = SplitMix64(seed: 5)
             let cloud = InputFileWriters.rawF32(rng.floats(1024 * 3, -1, 1))
             let headers = ["Content-Type": "application/octet-stream", "X-Tensor-Shape": "1024,3"]
             let probe = try HTTP.request(socket, "POST", "/v1/models/slow/infer", headers: headers, body: cloud)

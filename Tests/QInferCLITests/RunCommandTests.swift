@@ -4,6 +4,7 @@ import QInferInputFormats
 import QInferModel
 import QInferTestSupport
 import Testing
+import QInferRandom
 
 /// Runs the built `qinfer` binary (it sits next to the test bundle) and returns exit status, stdout, stderr.
 func runQInfer(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
@@ -65,8 +66,8 @@ func expectedLabel(model: [UInt8], input: [UInt8], name: String, shape: [Int]? =
         let dir = try ScratchDirectory()
         let model = try randomPointNet(seed: 21, points: 64, widths: [32, 64, 65], classes: 6)
         let modelPath = try dir.write("pointnet.qpack", model)
-        var rng = Rng(4)
-        let points = (0..<(90 * 3)).map { i in rng.float(-3, 3) + (i % 3 == 2 ? 10 : 0) }
+        var rng = SplitMix64(seed: 4)
+        let points = (0..<(90 * 3)).map { i in rng.float(-3...3) + (i % 3 == 2 ? 10 : 0) }
         let files: [(String, [UInt8], [Int]?)] = [
             ("cloud.xyz", InputFileWriters.xyz(points), nil), ("cloud.pts", InputFileWriters.pts(points), nil),
             ("cloud.ply", InputFileWriters.plyASCII(points), nil), ("mesh.ply", InputFileWriters.plyBinary(points), nil),
@@ -96,7 +97,7 @@ func expectedLabel(model: [UInt8], input: [UInt8], name: String, shape: [Int]? =
         for (channels, seed) in [(1, UInt64(31)), (3, UInt64(32))] {
             let model = try randomResNet(seed: seed, size: 12, inChannels: channels, widths: [16, 32], classes: 5, padValue: .zero)
             let modelPath = try dir.write("resnet\(channels).qpack", model)
-            var rng = Rng(seed)
+            var rng = SplitMix64(seed: seed)
             let (w, h) = (20, 17)
             let gray = (0..<(w * h)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let rgb = (0..<(w * h * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -120,7 +121,7 @@ func expectedLabel(model: [UInt8], input: [UInt8], name: String, shape: [Int]? =
     func table() throws {
         let dir = try ScratchDirectory()
         let modelPath = try dir.write("m.qpack", try randomPointNet(seed: 5, points: 16, widths: [8, 16], classes: 3))
-        var rng = Rng(1)
+        var rng = SplitMix64(seed: 1)
         let input = try dir.write("p.xyz", InputFileWriters.xyz(rng.floats(30)))
         let r = try runQInfer(["run", modelPath, input, "--top-k", "2", "--threads", "2"])
         #expect(r.status == 0, "\(r.err)")

@@ -6,6 +6,7 @@ import QInferProtocol
 import QInferTestSupport
 import Synchronization
 import Testing
+import QInferRandom
 
 /// The daemon's BoardHooks, recording what the GPIO lines looked like at each completion (just before its event is
 /// published).
@@ -79,7 +80,7 @@ struct BoardGPIODaemonTests {
         let dir = try TemporaryDir()
         let gpio = InMemoryGPIO(lineCount: 32)
         let (daemon, hooks) = try makeDaemon(dir.path, gpio: gpio)
-        var rng = Rng(11)
+        var rng = SplitMix64(seed: 11)
         for k in 1...8 {
             let r = try infer(daemon, rng.floats(TestModelBytes.points * 3, -1, 1))
             // At this answer's completion: the initial low, then one high/low pair per inference so far, in order.
@@ -103,7 +104,7 @@ struct BoardGPIODaemonTests {
         let gpio = InMemoryGPIO(lineCount: 32)
         let (daemon, hooks) = try makeDaemon(dir.path, gpio: gpio)
         let input = dir.path + "/latest.npy"
-        var rng = Rng(5)
+        var rng = SplitMix64(seed: 5)
         let served = Mutex<[InferResponse]>([])
         let edge = try #require(hooks.runtime.gpio.trigger)
         let watcher = TriggerWatcher(line: edge, pollInterval: .milliseconds(20)) { _ in

@@ -4,6 +4,7 @@ import QInferKernels
 import QInferModel
 import QInferTestSupport
 import Testing
+import QInferRandom
 
 func loadModel(_ bytes: [UInt8]) throws -> PackedModel {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
@@ -51,7 +52,7 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
     func matchesReference(_ c: ModelCase) throws {
         let model = try loadModel(try c.make())
         let reference = ReferenceExecutor(model: model)
-        var rng = Rng(99)
+        var rng = SplitMix64(seed: 99)
         for isa in [QK_ISA_SCALAR] + (1..<QK_ISA_COUNT.rawValue).map({ qk_isa(rawValue: $0) }).filter({ qk_isa_supported($0) != 0 }) {
             for threads in [1, 3] {
                 let engine = try Engine(model: model, threads: threads, isa: isa)
@@ -72,7 +73,7 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
         for make in [modelCases[1].make, modelCases[3].make] {
             let model = try loadModel(try make())
             let engine = try Engine(model: model, threads: threads)
-            var rng = Rng(5)
+            var rng = SplitMix64(seed: 5)
             let input = rng.floats(engine.inputCount)
             var output = [Float](repeating: 0, count: engine.outputCount)
             try input.withUnsafeBufferPointer { i in

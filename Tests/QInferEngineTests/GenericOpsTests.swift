@@ -3,12 +3,13 @@ import QInferEngine
 import QInferModel
 import QInferTestSupport
 import Testing
+import QInferRandom
 
 /// The ops ONNX import relies on beyond the two model families: broadcast affine, sign, reshape, concat.
 @Suite struct GenericOpsTests {
     /// x [4, 6] → per-channel, full-tensor and scalar affines, sign → concat on axis 1 → concat with itself on axis 0 → [192].
     static func model() throws -> (bytes: [UInt8], mulC: [Float], addC: [Float], mulF: [Float], addF: [Float]) {
-        var rng = Rng(11)
+        var rng = SplitMix64(seed: 11)
         let meta = ModelMetadata(name: "generic", version: "1", task: .tensor, labels: [],
                                  input: InputSignature(name: "x", shape: [4, 6]), preprocessing: Preprocessing())
         var b = QPackBuilder(metadata: meta)
@@ -31,7 +32,7 @@ import Testing
     @Test func engineComputesTheOpsAndEqualsTheReference() throws {
         let m = try Self.model()
         let model = try loadModel(m.bytes)
-        var rng = Rng(3)
+        var rng = SplitMix64(seed: 3)
         var x = rng.floats(24)
         x[5] = 0 // sign(0) = 0 in the float sign op
         let got = try Engine(model: model).run(x)
@@ -63,7 +64,7 @@ import Testing
 
     @Test func concatAllocatesNothingPerInference() throws {
         let engine = try Engine(model: try loadModel(try Self.model().bytes))
-        var rng = Rng(4)
+        var rng = SplitMix64(seed: 4)
         let input = rng.floats(24)
         var output = [Float](repeating: 0, count: engine.outputCount)
         try input.withUnsafeBufferPointer { i in

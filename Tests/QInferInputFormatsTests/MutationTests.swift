@@ -1,4 +1,5 @@
 import Testing
+import QInferRandom
 @testable import QInferInputFormats
 
 /// Every valid fixture, truncated and corrupted a few hundred ways with a fixed seed: decoding must either

@@ -1,4 +1,5 @@
 import Testing
+import QInferRandom
 @testable import QInferInputFormats
 
 /// Decodes and returns the error, recording a test failure (at the caller's line) if decoding succeeds.
@@ -89,17 +90,4 @@ extension Array where Element == UInt8 {
     mutating func appendLE(_ value: Double) { appendLE(value.bitPattern) }
     mutating func appendBE(_ value: Double) { appendBE(value.bitPattern) }
     mutating func append(_ text: String) { append(contentsOf: text.utf8) }
-}
-
-/// SplitMix64: small, deterministic, and good enough to drive mutations.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,5 +1,6 @@
 import QInferKernels
 import Testing
+import QInferRandom
 
 /// One random binary convolution: ±1 input and weights kept both as floats (for the plain reference) and packed.
 final class ConvFixture {
@@ -11,7 +12,7 @@ final class ConvFixture {
     let inner: GemmFixture // reuses its per-channel transform arrays
 
     init(h: Int, w: Int, c: Int, n: Int, kernel: Int, stride: Int, padding: qk_padding, seed: UInt64) {
-        var rng = TestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         self.h = h; self.w = w; self.c = c; self.n = n; self.kernel = kernel; self.stride = stride
         self.padding = padding
         pad = kernel / 2

@@ -1,5 +1,6 @@
 import QInferKernels
 import Testing
+import QInferRandom
 
 /// Shapes over 1…1100 with the sizes that straddle word and panel edges (1, 63, 64, 65, 127, 129, 1000).
 let gemmShapes: [(m: Int, n: Int, k: Int)] = {
@@ -8,7 +9,7 @@ let gemmShapes: [(m: Int, n: Int, k: Int)] = {
         (1000, 1, 1100), (1000, 65, 129), (3, 1100, 200), (17, 9, 1), (5, 8, 64), (1100, 33, 7), (2, 7, 1024),
         (9, 16, 1100), (4, 64, 2047), (1024, 64, 64),
     ]
-    var rng = TestRandom(seed: 2)
+    var rng = SplitMix64(seed: 2)
     for _ in 0..<12 { shapes.append((rng.int(1...300), rng.int(1...300), rng.int(1...1100))) }
     return shapes
 }()

@@ -1,5 +1,6 @@
 import QInferKernels
 import Testing
+import QInferRandom
 
 @Suite struct BitpackTests {
     static let widths = [1, 7, 31, 63, 64, 65, 127, 128, 129, 200, 1000, 1100]
@@ -31,7 +32,7 @@ import Testing
 
     @Test("float rows: bit = x < 0 (−0.0 and NaN pack as +1)", arguments: widths)
     func floats(k: Int) {
-        var rng = TestRandom(seed: UInt64(k))
+        var rng = SplitMix64(seed: UInt64(k))
         let rows = 3, ldx = k + 5
         let specials: [Float] = [0, -0.0, .nan, -.infinity, .infinity, -Float.leastNonzeroMagnitude, Float.leastNonzeroMagnitude]
         let values = (0..<(rows * ldx)).map { i -> Float in
@@ -44,7 +45,7 @@ import Testing
 
     @Test("uint8 rows with a zero point: bit = x < zp", arguments: widths)
     func unsignedBytes(k: Int) {
-        var rng = TestRandom(seed: UInt64(1000 + k))
+        var rng = SplitMix64(seed: UInt64(1000 + k))
         let rows = 3, ldx = k + 3
         for zp: UInt8 in [0, 1, 127, 128, 200, 255] {
             let values = (0..<(rows * ldx)).map { i -> UInt8 in i % 4 == 0 ? zp : UInt8(truncatingIfNeeded: rng.next()) }
@@ -56,7 +57,7 @@ import Testing
 
     @Test("int8 rows with a zero point: bit = x < zp", arguments: widths)
     func signedBytes(k: Int) {
-        var rng = TestRandom(seed: UInt64(2000 + k))
+        var rng = SplitMix64(seed: UInt64(2000 + k))
         let rows = 3, ldx = k + 1
         for zp: Int8 in [-128, -1, 0, 3, 127] {
             let values = (0..<(rows * ldx)).map { i -> Int8 in i % 4 == 0 ? zp : Int8(truncatingIfNeeded: rng.next()) }

@@ -1,4 +1,5 @@
 import QInferKernels
+import QInferRandom
 
 /// Random operands of one binary GEMM, owned for the fixture's lifetime so C sees stable pointers.
 final class GemmFixture {
@@ -13,7 +14,7 @@ final class GemmFixture {
     private static let sentinel: UInt8 = 0xA5
 
     init(m: Int, n: Int, k: Int, seed: UInt64, padStrides: Bool = false, withCorrection: Bool = false) {
-        var rng = TestRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         self.m = m; self.n = n; self.k = k
         kw = wordsFor(bits: k)
         lda = kw + (padStrides ? 3 : 0)

@@ -3,6 +3,7 @@ import QInferModel
 import QInferONNX
 import SwiftProtobuf
 import Testing
+import QInferRandom
 
 /// Models the importer must refuse, each with an error that says which node, op, opset, tensor or input is at fault
 /// and why; and damaged models, which must end in an error or an import, never in a crash.

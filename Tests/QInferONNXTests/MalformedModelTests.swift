@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import QInferONNX
+import QInferRandom
 
 /// Damaged files must end in an ONNXError or in a model whose tensors resolve or fail cleanly; a crash here is a
 /// crash of `qinfer pack` on a half-downloaded model.
@@ -121,18 +122,5 @@ import QInferONNX
             out.append(n == 0 ? low : low | 0x80)
         } while n != 0
         return out + payload
-    }
-}
-
-/// A tiny seeded generator, so a failing damage pattern reproduces on every run.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1333_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,28 +1,23 @@
 import QInferKernels
 import QInferModel
+import QInferRandom
 
-/// Deterministic random numbers for model and input generation.
-public struct Rng {
-    public var state: UInt64
-    public init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    public mutating func next() -> UInt64 {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
-        return state
+extension SplitMix64 {
+    /// n uniform values in lo ..< hi: weights, biases and inputs of the random models.
+    public mutating func floats(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] {
+        (0..<n).map { _ in float(lo...hi) }
     }
-    public mutating func float(_ lo: Float = -1, _ hi: Float = 1) -> Float { lo + Float(next() >> 40) / Float(1 << 24) * (hi - lo) }
-    public mutating func floats(_ n: Int, _ lo: Float = -1, _ hi: Float = 1) -> [Float] { (0..<n).map { _ in float(lo, hi) } }
-    public mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
 }
 
 /// Builds random but well-formed graphs of both model families and writes them as .qpack bytes.
 struct RandomModelBuilder {
-    var rng: Rng
+    var rng: SplitMix64
     var b: QPackBuilder
     var nodes: [Node] = []
     private var counter = 0
 
     init(seed: UInt64, metadata: ModelMetadata) {
-        rng = Rng(seed)
+        rng = SplitMix64(seed: seed)
         b = QPackBuilder(metadata: metadata)
     }
 
@@ -40,7 +35,7 @@ struct RandomModelBuilder {
     /// A folded BatchNorm: positive and negative scales, biases that put the sign change inside the range.
     mutating func affineOutput(channels n: Int, k: Int) -> BinaryOutput {
         let mul = name("mul"), bias = name("bias")
-        b.addF32(mul, shape: [n], (0..<n).map { i in (i % 5 == 1 ? -1 : 1) * rng.float(0.01, 0.2) })
+        b.addF32(mul, shape: [n], (0..<n).map { i in (i % 5 == 1 ? -1 : 1) * rng.float(0.01...0.2) })
         b.addF32(bias, shape: [n], rng.floats(n, -0.5 * Float(k).squareRoot(), 0.5 * Float(k).squareRoot()))
         return .affine(mul: mul, bias: bias)
     }
@@ -49,7 +44,7 @@ struct RandomModelBuilder {
     mutating func thresholdOutput(channels n: Int, k: Int) -> BinaryOutput {
         var thresh: [Int32] = [], flip: [Int32] = []
         for i in 0..<n {
-            let mul = (i % 4 == 2 ? -1 : 1) * rng.float(0.05, 1), bias = rng.float(-1, 1) * Float(k).squareRoot()
+            let mul = (i % 4 == 2 ? -1 : 1) * rng.float(0.05...1), bias = rng.float(-1...1) * Float(k).squareRoot()
             var t: Int32 = 0, f: Int32 = 0
             qk_threshold_from_affine(mul, bias, Int32(k), &t, &f)
             thresh.append(t); flip.append(f)

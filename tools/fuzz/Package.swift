@@ -14,7 +14,11 @@ let package = Package(
         // The libFuzzer target; build it with -sanitize=fuzzer and -parse-as-library (run-qpack-fuzz.sh).
         .executableTarget(
             name: "QPackFuzz",
-            dependencies: ["CLibFuzzerDriver", "QPackReseal", .product(name: "QInferModel", package: "qinferd")]
+            dependencies: [
+                "CLibFuzzerDriver", "QPackReseal", .product(name: "QInferModel", package: "qinferd"),
+                // Each mutation's choices come from the seed libFuzzer hands it, so runs replay.
+                .product(name: "QInferRandom", package: "qinferd"),
+            ]
         ),
         // Declarations of the libFuzzer functions QPackFuzz calls (its driver and its built-in mutations).
         .target(name: "CLibFuzzerDriver"),

@@ -6,6 +6,7 @@ import ArgumentParser
 import Foundation
 import NIOHTTP1
 import QInferProtocol
+import QInferRandom
 
 struct BenchDaemon: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -241,12 +242,11 @@ struct BenchDaemon: ParsableCommand {
     /// Raw little-endian float32 of the model's input shape, values from a fixed sequence in [-1, 1).
     private func inferRequest(_ name: String, shape: [Int]) -> LoadRequest {
         let count = shape.reduce(1, *)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         var body: [UInt8] = []
         body.reserveCapacity(count * 4)
         for _ in 0..<count {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let v = Float(Int64(bitPattern: state >> 11) % 2_000_000) / 1_000_000 - 1
+            let v = rng.float(-1...1)
             withUnsafeBytes(of: v.bitPattern.littleEndian) { body += $0 }
         }
         return LoadRequest(method: .POST, uri: APIPaths.infer(name) + "?top_k=1",

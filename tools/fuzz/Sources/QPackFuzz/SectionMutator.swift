@@ -1,4 +1,5 @@
 import CLibFuzzerDriver
+import QInferRandom
 
 /// Structure-aware mutation. libFuzzer's own mutations insert and erase bytes anywhere; inside a JSON section that
 /// shifts everything after it while the section table keeps the old offsets and lengths, so the reader stops at the
@@ -104,20 +105,6 @@ private func replacingInteger(_ text: [UInt8], rng: inout SplitMix64) -> [UInt8]
     var out = text
     out.replaceSubrange(token, with: Array(String(boundaryIntegers[rng.below(boundaryIntegers.count)]).utf8))
     return out
-}
-
-/// libFuzzer hands each mutation a seed; everything random in one mutation comes from it, so runs replay.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 private func le32(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
