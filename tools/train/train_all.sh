@@ -3,7 +3,7 @@
 #   pointnet-fp32 (EPOCHS_POINTNET, default 12), then bipointnet initialized from it with the EMA offset calibrated
 #   on the training data, distilled from it, no dropout, peak learning rate 3e-3, ApproxSign activation gradient,
 #   256-point training clouds with the last 8 epochs on 1,024, test accuracy logged every 10th epoch and over the
-#   last 8 (EPOCHS_BIPOINTNET, default 300, THREADS_BIPOINTNET threads, default 2: it runs last, mostly alone, and
+#   last 8 (EPOCHS_BIPOINTNET, default 220, THREADS_BIPOINTNET threads, default 2: it runs last, mostly alone, and
 #   is the longest run);
 #   irnet and irnet-fp32 (EPOCHS_IRNET, default 3).
 # On the 2-core machine that is shared with Swift builds, several single-thread processes keep both cores busy and
@@ -18,7 +18,7 @@ THREADS=${THREADS:-1}
 RUNS=${RUNS:-$HERE/runs}
 EP_PN=${EPOCHS_POINTNET:-12}
 EP_IR=${EPOCHS_IRNET:-3}
-EP_BPN=${EPOCHS_BIPOINTNET:-300}
+EP_BPN=${EPOCHS_BIPOINTNET:-220}
 THREADS_BPN=${THREADS_BIPOINTNET:-2}
 
 train() {  # model epochs [extra train.py args]
