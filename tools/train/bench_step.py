@@ -21,7 +21,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--steps', type=int, default=6)
-    ap.add_argument('--points', type=int, default=1024, help='points per cloud (the recipe trains on 512, then 1,024)')
+    ap.add_argument('--points', type=int, default=1024, help='points per cloud (the recipe trains on 256, then 1,024)')
     ap.add_argument('--code', default=os.path.dirname(os.path.abspath(__file__)))
     args = ap.parse_args()
     sys.path.insert(0, os.path.abspath(args.code))
