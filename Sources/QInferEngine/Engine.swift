@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import QInferKernels
 import QInferModel
 
@@ -14,11 +19,13 @@ public final class Engine {
     public var arenaBytes: Int { plan.arena.count }
     /// Binary layers that run fused with the max over points after them.
     public var fusedMaxPoolLayers: Int {
-        plan.steps.reduce(0) { count, step in
-            if case .bgemmMaxPool = step { return count + 1 }
+        plan.steps.reduce(0) { count, planned in
+            if case .bgemmMaxPool = planned.step { return count + 1 }
             return count
         }
     }
+    /// The plan's steps in execution order, for the per-step profile (`profile(input:output:stepNanoseconds:)`).
+    public var steps: [PlanStepInfo] { plan.steps.map { PlanStepInfo(kernel: $0.step.kernelName, nodes: $0.nodes) } }
 
     private let plan: PlanBuilder.Result
     private let pool: OpaquePointer?
@@ -60,6 +67,43 @@ public final class Engine {
 
     /// Runs the graph on a preprocessed input; writes the output scores. Allocates nothing.
     public func run(input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>) throws(EngineError) {
+        try load(input, output)
+        // Indexing the steps in place (no iterator) keeps even an unoptimized build free of allocations.
+        let steps = plan.steps
+        for i in steps.indices { steps[i].step.run(isa: isa, pool: pool, threads: Int32(threads)) }
+        store(output)
+    }
+
+    /// `run`, adding each step's wall-clock nanoseconds to `stepNanoseconds[i]` (one entry per element of `steps`):
+    /// the profile `qinfer bench model --layers` prints. The clock is read twice per step (tens of nanoseconds).
+    public func profile(input: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>,
+                        stepNanoseconds: UnsafeMutableBufferPointer<UInt64>) throws(EngineError) {
+        guard stepNanoseconds.count == plan.steps.count else {
+            throw EngineError("the profile has \(stepNanoseconds.count) entries, the plan \(plan.steps.count) steps")
+        }
+        try load(input, output)
+        let steps = plan.steps
+        var before = Self.nanoseconds()
+        for i in steps.indices {
+            steps[i].step.run(isa: isa, pool: pool, threads: Int32(threads))
+            let after = Self.nanoseconds()
+            stepNanoseconds[i] &+= after &- before
+            before = after
+        }
+        store(output)
+    }
+
+    private static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    private func store(_ output: UnsafeMutableBufferPointer<Float>) {
+        output.baseAddress!.update(from: (plan.arena.base + plan.outputOffset).assumingMemoryBound(to: Float.self), count: outputCount)
+    }
+
+    private func load(_ input: UnsafeBufferPointer<Float>, _ output: UnsafeMutableBufferPointer<Float>) throws(EngineError) {
         guard input.count == inputCount else {
             throw EngineError("input has \(input.count) values, the model's input \(model.metadata.input.shape) needs \(inputCount)")
         }
@@ -67,12 +111,7 @@ public final class Engine {
         for i in 0..<input.count where !input[i].isFinite {
             throw EngineError("input value \(i) is \(input[i]) (inputs must be finite)")
         }
-        let arena = plan.arena.base
-        (arena + plan.inputOffset).copyMemory(from: input.baseAddress!, byteCount: inputCount * 4)
-        // Indexing the steps in place (no iterator) keeps even an unoptimized build free of allocations.
-        let steps = plan.steps
-        for i in steps.indices { steps[i].run(isa: isa, pool: pool, threads: Int32(threads)) }
-        output.baseAddress!.update(from: (arena + plan.outputOffset).assumingMemoryBound(to: Float.self), count: outputCount)
+        (plan.arena.base + plan.inputOffset).copyMemory(from: input.baseAddress!, byteCount: inputCount * 4)
     }
 
     /// Convenience: allocates the output array.

@@ -80,12 +80,16 @@ enum FloatOps {
         }
     }
 
+    /// Pixel-major so the rows are read in memory order (and the adds vectorize across channels); each channel
+    /// still sums its pixels in ascending order, as the reference does.
     static func globalAvgPool(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, pixels: Int, c: Int) {
-        for j in 0..<c {
-            var sum: Float = 0
-            for p in 0..<pixels { sum += x[p * c + j] }
-            y[j] = sum / Float(pixels)
+        y.update(repeating: 0, count: c)
+        for p in 0..<pixels {
+            let row = x + p * c
+            for j in 0..<c { y[j] += row[j] }
         }
+        let n = Float(pixels)
+        for j in 0..<c { y[j] /= n }
     }
 
     static func shortcutA(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int, stride: Int,

@@ -11,7 +11,7 @@ struct PlanBuilder {
     var fuseMaxPool = true
 
     struct Result {
-        var steps: [Step]
+        var steps: [PlannedStep]
         var arena: AlignedBuffer
         var workspace: AlignedBuffer
         var constants: [LayerConstants]
@@ -78,9 +78,11 @@ struct PlanBuilder {
         let arena = AlignedBuffer(bytes: planner.size)
 
         var workspaceBytes = 0
-        var convArgs: [Int: qk_bconv2d_args] = [:]
+        var convArgs: [Int: qk_bconv2d_args] = [:] // step index → arguments, patched once the workspace exists
         var constants: [LayerConstants] = []
-        var steps: [Step] = []
+        var steps: [PlannedStep] = []
+        var index = 0 // the graph node being planned; every step records the nodes it computes
+        func emit(_ step: Step, nodes: [Int]? = nil) { steps.append(PlannedStep(step: step, nodes: nodes ?? [index])) }
         func f32(_ name: String) -> UnsafeMutablePointer<Float> {
             (arena.base + offsets[name]!).bindMemory(to: Float.self, capacity: values[name]!.elementCount)
         }
@@ -94,22 +96,23 @@ struct PlanBuilder {
             model.tensor(name)!.bytes.baseAddress!.assumingMemoryBound(to: UInt64.self)
         }
 
-        for (index, node) in graph.nodes.enumerated() {
+        for (i, node) in graph.nodes.enumerated() {
+            index = i
             let x = values[node.inputs[0]]!, y = values[node.output]!
             switch node.op {
             case .dense(let a):
                 let k = x.shape.last!
-                steps.append(.dense(rows: x.elementCount / k, k: k, n: y.shape.last!, x: f32(node.inputs[0]), w: tensorF32(a.weights),
+                emit(.dense(rows: x.elementCount / k, k: k, n: y.shape.last!, x: f32(node.inputs[0]), w: tensorF32(a.weights),
                                     bias: a.bias.map(tensorF32), y: f32(node.output)))
             case .conv2d(let a):
                 let w = model.tensor(a.weights)!.entry.shape
-                steps.append(.conv2d(qk_f32_conv2d_args(
+                emit(.conv2d(qk_f32_conv2d_args(
                     h: x.shape[0], w: x.shape[1], ic: x.shape[2], kh: w[1], kw: w[2], oc: w[0], stride: a.stride,
                     pad_top: a.pad.top, pad_left: a.pad.left, oh: y.shape[0], ow: y.shape[1], x: f32(node.inputs[0]),
                     weights: tensorF32(a.weights), bias: a.bias.map(tensorF32), y: f32(node.output))))
             case .signPack:
                 let c = x.shape.last!
-                steps.append(.signPack(x: f32(node.inputs[0]), rows: x.elementCount / c, c: c, out: bits(node.output)))
+                emit(.signPack(x: f32(node.inputs[0]), rows: x.elementCount / c, c: c, out: bits(node.output)))
             case .binaryDense(let a):
                 let k = x.shape.last!, n = y.shape.last!, rows = x.elementCount / k
                 let w = tensorWords(a.weights)
@@ -120,10 +123,10 @@ struct PlanBuilder {
                 g.a = UnsafePointer(bits(node.inputs[0])); g.lda = qk_words(k); g.w = w
                 g.out = Self.output(consts, y: y, pointer: arena.base + offsets[node.output]!)
                 if fusedIntoMaxPool.contains(index), case .pointMaxPool(let p) = graph.nodes[index + 1].op {
-                    steps.append(.bgemmMaxPool(g, rows: rows, tile: Self.maxPoolTileRows, y: f32(graph.nodes[index + 1].output),
-                                               offset: p.offset))
+                    emit(.bgemmMaxPool(g, rows: rows, tile: Self.maxPoolTileRows, y: f32(graph.nodes[index + 1].output),
+                                       offset: p.offset), nodes: [index, index + 1])
                 } else {
-                    steps.append(.bgemm(g))
+                    emit(.bgemm(g))
                 }
             case .binaryConv2d(let a):
                 let wShape = model.tensor(a.weights)!.entry.shape
@@ -140,56 +143,52 @@ struct PlanBuilder {
                 args.n = n; args.weights = w; args.tap_sums = UnsafePointer(consts.tapSums)
                 args.out = Self.output(consts, y: y, pointer: arena.base + offsets[node.output]!)
                 workspaceBytes = max(workspaceBytes, qk_bconv2d_workspace_bytes(&args))
-                convArgs[index] = args
-                steps.append(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: 0)) // replaced below
+                convArgs[steps.count] = args
+                emit(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: 0)) // replaced below
             case .affine(let a):
                 let c = model.tensor(a.mul)!.entry.shape.reduce(1, *) // the period the constants repeat with
-                steps.append(.affine(x: f32(node.inputs[0]), y: f32(node.output), rows: x.elementCount / c, c: c,
+                emit(.affine(x: f32(node.inputs[0]), y: f32(node.output), rows: x.elementCount / c, c: c,
                                      mul: tensorF32(a.mul), add: tensorF32(a.add)))
             case .scale(let s):
-                steps.append(.scale(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount, value: s.value))
+                emit(.scale(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount, value: s.value))
             case .hardtanh(let clip):
-                steps.append(.clamp(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount, min: clip.min, max: clip.max))
+                emit(.clamp(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount, min: clip.min, max: clip.max))
             case .relu:
-                steps.append(.relu(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+                emit(.relu(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
             case .pointMaxPool(let p):
-                if index > 0 && fusedIntoMaxPool.contains(index - 1) {
-                    // Done by the fused step before; a no-op keeps step i = node i (the convolutions are patched by index).
-                    steps.append(.copy(x: f32(node.output), y: f32(node.output), count: 0))
-                    continue
-                }
-                steps.append(.pointMaxPool(x: f32(node.inputs[0]), y: f32(node.output), points: x.shape[0], c: x.shape[1], offset: p.offset))
+                if index > 0 && fusedIntoMaxPool.contains(index - 1) { continue } // computed by the fused step before
+                emit(.pointMaxPool(x: f32(node.inputs[0]), y: f32(node.output), points: x.shape[0], c: x.shape[1], offset: p.offset))
             case .maxPool2d(let p), .avgPool2d(let p):
                 let g = PoolGeometry(h: x.shape[0], w: x.shape[1], c: x.shape[2], kernel: p.kernel, stride: p.stride,
                                      padTop: p.pad.top, padLeft: p.pad.left, oh: y.shape[0], ow: y.shape[1])
                 if case .maxPool2d = node.op {
-                    steps.append(.maxPool2d(x: f32(node.inputs[0]), y: f32(node.output), g))
+                    emit(.maxPool2d(x: f32(node.inputs[0]), y: f32(node.output), g))
                 } else {
-                    steps.append(.avgPool2d(x: f32(node.inputs[0]), y: f32(node.output), g, countIncludePad: p.countIncludePad))
+                    emit(.avgPool2d(x: f32(node.inputs[0]), y: f32(node.output), g, countIncludePad: p.countIncludePad))
                 }
             case .globalAvgPool:
                 let c = x.shape.last!
-                steps.append(.globalAvgPool(x: f32(node.inputs[0]), y: f32(node.output), pixels: x.elementCount / c, c: c))
+                emit(.globalAvgPool(x: f32(node.inputs[0]), y: f32(node.output), pixels: x.elementCount / c, c: c))
             case .add:
-                steps.append(.add(a: f32(node.inputs[0]), b: f32(node.inputs[1]), y: f32(node.output), count: x.elementCount))
+                emit(.add(a: f32(node.inputs[0]), b: f32(node.inputs[1]), y: f32(node.output), count: x.elementCount))
             case .shortcutA(let s):
-                steps.append(.shortcutA(x: f32(node.inputs[0]), y: f32(node.output), h: x.shape[0], w: x.shape[1], c: x.shape[2],
+                emit(.shortcutA(x: f32(node.inputs[0]), y: f32(node.output), h: x.shape[0], w: x.shape[1], c: x.shape[2],
                                         stride: s.stride, oh: y.shape[0], ow: y.shape[1], oc: y.shape[2]))
             case .concat(let c):
                 let outer = y.shape[..<c.axis].reduce(1, *)
-                steps.append(.concat(inputs: node.inputs.map { UnsafePointer(f32($0)) },
+                emit(.concat(inputs: node.inputs.map { UnsafePointer(f32($0)) },
                                      blocks: node.inputs.map { values[$0]!.shape[c.axis...].reduce(1, *) }, outer: outer, y: f32(node.output)))
             case .sign:
-                steps.append(.sign(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+                emit(.sign(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
             case .flatten, .reshape:
-                steps.append(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+                emit(.copy(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
             case .softmax:
-                steps.append(.softmax(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
+                emit(.softmax(x: f32(node.inputs[0]), y: f32(node.output), count: x.elementCount))
             }
         }
         // Convolutions share one workspace (steps run one after another), sized by the largest.
         let workspace = AlignedBuffer(bytes: workspaceBytes)
-        for (index, args) in convArgs { steps[index] = .bconv2d(args, workspace: workspace.base) }
+        for (at, args) in convArgs { steps[at].step = .bconv2d(args, workspace: workspace.base) }
 
         return Result(steps: steps, arena: arena, workspace: workspace, constants: constants,
                       inputOffset: offsets[graph.input]!, outputOffset: offsets[graph.output]!,

@@ -35,6 +35,32 @@ enum Step {
     /// Concatenation: for each of `outer` blocks, each input's block of `blocks[i]` floats in turn.
     case concat(inputs: [UnsafePointer<Float>], blocks: [Int], outer: Int, y: UnsafeMutablePointer<Float>)
 
+    /// The kernel's name as the profiler prints it.
+    var kernelName: String {
+        switch self {
+        case .dense: "dense"
+        case .conv2d: "conv2d"
+        case .signPack: "sign_pack"
+        case .bgemm: "bgemm"
+        case .bconv2d: "bconv2d"
+        case .affine: "affine"
+        case .scale: "scale"
+        case .clamp: "clamp"
+        case .relu: "relu"
+        case .pointMaxPool: "point_max_pool"
+        case .bgemmMaxPool: "bgemm+point_max_pool"
+        case .maxPool2d: "max_pool2d"
+        case .avgPool2d: "avg_pool2d"
+        case .globalAvgPool: "global_avg_pool"
+        case .add: "add"
+        case .shortcutA: "shortcut_a"
+        case .copy: "copy"
+        case .softmax: "softmax"
+        case .sign: "sign"
+        case .concat: "concat"
+        }
+    }
+
     func run(isa: qk_isa, pool: OpaquePointer?, threads: Int32) {
         switch self {
         case let .dense(rows, k, n, x, w, bias, y):

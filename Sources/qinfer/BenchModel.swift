@@ -1,25 +1,31 @@
 // `qinfer bench model`: a packed model's compute time with the engine's fused plan against the plain plan of the
-// same model, timed alternately in one run, with the outputs compared bit for bit.
+// same model, timed alternately in one run, with the outputs compared bit for bit; `--layers` adds the time of
+// every step of the plan.
 import ArgumentParser
 import Foundation
 import QInferEngine
+import QInferInputFormats
 import QInferModel
 import QInferRandom
 
 struct BenchModel: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Time whole models: the fused plan the daemon runs against the plain plan.",
+        abstract: "Time whole models: the fused plan the daemon runs against the plain plan, and per step with --layers.",
         discussion: """
             For each model × ISA × thread count: microseconds per inference (the engine's compute on a prepared \
             input, no decoding or preprocessing) with the plan the daemon runs, where a binary layer read only by \
-            the max over points runs fused with it a tile of points at a time, and with the plain plan that writes \
-            the layer's whole output and then takes the max. The two run alternately (paired repetitions), so the \
-            ratio compares them under the same machine conditions; it is the median over pairs. Their outputs must \
-            be identical bit for bit, or the command fails. A model with nothing to fuse is timed once.
+            the max over points runs fused with it, and with the plain plan that writes the layer's whole output \
+            and then takes the max. The two run alternately (paired repetitions), so the ratio compares them under \
+            the same machine conditions; it is the median over pairs. Their outputs must be identical bit for bit, \
+            or the command fails. A model with nothing to fuse is timed once.
 
-            The input is a fixed pseudo-random tensor of the model's input shape (the kernels' time does not depend \
-            on the values).
+            --layers then profiles the fused plan step by step (the way onnxruntime's and TFLite's op profilers \
+            do): microseconds per inference, share of the whole, multiply-accumulates and GMAC/s per step. A step \
+            is one kernel call and may compute several graph nodes (a fused chain); the nodes column names them.
+
+            The input is a fixed pseudo-random tensor of the model's input shape, or --input: a .npy float32 \
+            tensor holding exactly the graph's input (after preprocessing), so a peer can be timed on the same values.
             """
     )
 
@@ -38,6 +44,13 @@ struct BenchModel: ParsableCommand {
         "Seconds to spend timing each measurement after calibration; at least 5 repetitions.", valueName: "seconds"))
     var minTime: Double = 1.0
 
+    @Option(name: .long, help: ArgumentHelp(
+        "A .npy float32 tensor to run instead of random values: the model's input after preprocessing.", valueName: "file"))
+    var input: String?
+
+    @Flag(name: .long, help: "Also time every step of the plan (µs, share, MACs, GMAC/s).")
+    var layers = false
+
     @Flag(name: .long, help: "Print one JSON object per measurement and line instead of a table.")
     var json = false
 
@@ -49,6 +62,7 @@ struct BenchModel: ParsableCommand {
             throw ValidationError(error.description)
         }
         try Stopwatch.validate(minTime: minTime)
+        if input != nil && models.count > 1 { throw ValidationError("--input is one model's input: give one model with it") }
     }
 
     private func isas() throws -> [KernelISA?] { isa.isEmpty ? [nil] : try KernelISA.parseList(isa) }
@@ -60,31 +74,64 @@ struct BenchModel: ParsableCommand {
         var table = TextTable([
             .init(title: "model", alignment: .left), .init(title: "isa", alignment: .left),
             .init(title: "threads", alignment: .right), .init(title: "fused layers", alignment: .right),
-            .init(title: "fused µs", alignment: .right), .init(title: "plain µs", alignment: .right),
-            .init(title: "plain/fused", alignment: .right),
+            .init(title: "fused µs", alignment: .right), .init(title: "median µs", alignment: .right),
+            .init(title: "plain µs", alignment: .right), .init(title: "plain/fused", alignment: .right),
         ])
+        var profiles: [String] = []
         for path in models {
             let packed: PackedModel
             do { packed = try PackedModel(path: path) } catch { throw CLIError(error.message) }
+            let values = try input.map { try Self.loadInput($0, for: packed) } ?? Self.randomInput(for: packed)
             for isa in chosenISAs {
                 for n in counts {
-                    let m = try ModelTiming.measure(packed, isa: isa, threads: n, stopwatch: stopwatch)
+                    let m = try ModelTiming.measure(packed, input: values, isa: isa, threads: n, stopwatch: stopwatch)
                     if json {
                         print(try m.jsonLine(path: path))
                     } else {
                         table.append([packed.metadata.name, m.isa, "\(n)", "\(m.fusedLayers)", micros(m.fusedSeconds),
-                                      m.plainSeconds.map(micros) ?? "-", m.plainOverFused.map { String(format: "%.2f×", $0) } ?? "-"])
+                                      micros(m.fusedMedianSeconds), m.plainSeconds.map(micros) ?? "-",
+                                      m.plainOverFused.map { String(format: "%.2f×", $0) } ?? "-"])
+                    }
+                    guard layers else { continue }
+                    let profile = try LayerProfile.measure(packed, input: values, isa: isa, threads: n, stopwatch: stopwatch)
+                    if json {
+                        for line in try profile.jsonLines(path: path) { print(line) }
+                    } else {
+                        profiles.append(profile.render())
                     }
                 }
             }
         }
         if !json {
-            print("Compute per inference, fastest of ≥ 5 repetitions over \(minTime) s; plain/fused = median of paired repetitions.")
+            print("Compute per inference, fastest and median of ≥ 5 repetitions over \(minTime) s; plain/fused = median of paired repetitions.")
             print(table.render())
+            for profile in profiles { print("\n" + profile) }
         }
     }
 
     private func micros(_ seconds: Double) -> String { String(format: "%.0f", seconds * 1e6) }
+
+    static func randomInput(for packed: PackedModel) -> [Float] {
+        var rng = SplitMix64(seed: 0x5eed)
+        return (0..<packed.values[packed.graph.input]!.elementCount).map { _ in rng.normal() }
+    }
+
+    /// A .npy float32 tensor with exactly the graph input's element count (the layout is the graph's: [points, 3],
+    /// [height, width, channels]); anything else is an error that says what the model needs.
+    static func loadInput(_ path: String, for packed: PackedModel) throws -> [Float] {
+        let needed = packed.values[packed.graph.input]!
+        let bytes: [UInt8]
+        do { bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+            throw CLIError("--input \(path): cannot read the file (\(error.localizedDescription))")
+        }
+        let decoded: DecodedInput
+        do { decoded = try decodeInput(bytes, format: .npy, name: path) } catch { throw CLIError(error.description) }
+        guard case .tensor(let t) = decoded, case .float32(let values) = t.storage, values.count == needed.elementCount else {
+            throw CLIError("--input \(path): model '\(packed.metadata.name)' needs a float32 tensor of \(needed.elementCount) values (shape \(needed.shape), after preprocessing)")
+        }
+        guard values.allSatisfy(\.isFinite) else { throw CLIError("--input \(path): the tensor holds a value that is not finite") }
+        return values
+    }
 }
 
 /// One model × ISA × thread count: the fused plan timed against the plain plan, outputs compared.
@@ -93,18 +140,17 @@ struct ModelTiming {
     let threads: Int
     let fusedLayers: Int
     let fusedSeconds: Double
+    let fusedMedianSeconds: Double
     /// nil when the model has nothing to fuse (the two plans are the same).
     let plainSeconds: Double?
     let plainOverFused: Double?
 
-    static func measure(_ packed: PackedModel, isa: KernelISA?, threads: Int, stopwatch: Stopwatch) throws -> ModelTiming {
+    static func measure(_ packed: PackedModel, input: [Float], isa: KernelISA?, threads: Int, stopwatch: Stopwatch) throws -> ModelTiming {
         let fused: Engine, plain: Engine
         do {
             fused = try Engine(model: packed, threads: threads, isa: isa?.raw)
             plain = try Engine(model: packed, threads: threads, isa: isa?.raw, fuseMaxPool: false)
         } catch { throw CLIError("\(packed.metadata.name): \(error.message)") }
-        var rng = SplitMix64(seed: 0x5eed)
-        let input = (0..<fused.inputCount).map { _ in rng.normal() }
         var outFused = [Float](repeating: 0, count: fused.outputCount), outPlain = outFused
         try run(fused, input, &outFused)
         try run(plain, input, &outPlain)
@@ -117,15 +163,16 @@ struct ModelTiming {
             { units in for _ in 0..<units { try? run(engine, input, &outFused) } }
         }
         guard fused.fusedMaxPoolLayers > 0 else {
-            return ModelTiming(isa: name, threads: threads, fusedLayers: 0, fusedSeconds: stopwatch.bestSecondsPerUnit(body(fused)),
+            let t = stopwatch.secondsPerUnit(body(fused))
+            return ModelTiming(isa: name, threads: threads, fusedLayers: 0, fusedSeconds: t.best, fusedMedianSeconds: t.median,
                                plainSeconds: nil, plainOverFused: nil)
         }
         let t = stopwatch.pairedSecondsPerUnit(body(fused), body(plain))
         return ModelTiming(isa: name, threads: threads, fusedLayers: fused.fusedMaxPoolLayers, fusedSeconds: t.a,
-                           plainSeconds: t.b, plainOverFused: t.medianRatio)
+                           fusedMedianSeconds: t.medianA, plainSeconds: t.b, plainOverFused: t.medianRatio)
     }
 
-    private static func run(_ engine: Engine, _ input: [Float], _ output: inout [Float]) throws {
+    static func run(_ engine: Engine, _ input: [Float], _ output: inout [Float]) throws {
         do {
             try input.withUnsafeBufferPointer { (i) throws(EngineError) in
                 try output.withUnsafeMutableBufferPointer { (o) throws(EngineError) in try engine.run(input: i, output: o) }
@@ -135,7 +182,7 @@ struct ModelTiming {
 
     func jsonLine(path: String) throws -> String {
         var object: [String: Any] = ["model": path, "isa": isa, "threads": threads, "fused_layers": fusedLayers,
-                                     "fused_us": fusedSeconds * 1e6]
+                                     "fused_us": fusedSeconds * 1e6, "fused_median_us": fusedMedianSeconds * 1e6]
         if let plainSeconds, let plainOverFused {
             object["plain_us"] = plainSeconds * 1e6
             object["plain_over_fused"] = plainOverFused

@@ -27,7 +27,10 @@ struct Inspect: ParsableCommand {
         let share = macs > 0 ? Double(binaryMacs) / Double(macs) : 0
         let signed = packed.signature.contains { $0 != 0 }
         if json {
+            // The metadata's own coding, so a script can redo the preprocessing (tools/bench does, to feed a peer runtime).
+            let preprocessing = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(m.preprocessing))
             let object: [String: Any] = [
+                "preprocessing": preprocessing,
                 "name": m.name, "version": m.version, "task": m.task.rawValue, "labels": m.labels,
                 "input": ["name": m.input.name, "shape": m.input.shape], "sha256": packed.sha256, "signed": signed,
                 "file_bytes": packed.fileSize, "weight_bytes": weightBytes, "fp32_weight_bytes": fp32Bytes,

@@ -26,42 +26,47 @@ struct Stopwatch {
     }
 
     /// Seconds per unit of work. `body(n)` must do n units.
-    func bestSecondsPerUnit(_ body: (Int) -> Void) -> Double {
+    func bestSecondsPerUnit(_ body: (Int) -> Void) -> Double { secondsPerUnit(body).best }
+
+    /// The fastest repetition's seconds per unit, and the median over repetitions: the best is the ceiling a quiet
+    /// machine reaches, the median what a peer timed by its median (onnxruntime's runner) is compared with.
+    func secondsPerUnit(_ body: (Int) -> Void) -> (best: Double, median: Double) {
         let (units, first) = calibrate(body)
-        var best = first
+        var samples = [first]
         var spent = 0.0
-        var repetitions = 0
-        while repetitions < minRepetitions || spent < minTime {
+        while samples.count <= minRepetitions || spent < minTime {
             let t = Self.time(body, units)
-            best = min(best, t / Double(units))
+            samples.append(t / Double(units))
             spent += t
-            repetitions += 1
-            if repetitions >= 100 * targetRepetitions { break }
+            if samples.count > 100 * targetRepetitions { break }
         }
-        return best
+        return (samples.min()!, Self.median(samples))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted(), mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 
     /// Two measurements whose ratio matters, repetitions alternating so both see the same machine conditions.
     /// Returns each one's best seconds per unit and the median over repetitions of b's time over a's: a difference
     /// of a few percent drowns in a shared host's noise when two bests are taken at different moments, while a
     /// disturbance rarely hits both halves of a pair alike.
-    func pairedSecondsPerUnit(_ a: (Int) -> Void, _ b: (Int) -> Void) -> (a: Double, b: Double, medianRatio: Double) {
+    func pairedSecondsPerUnit(_ a: (Int) -> Void, _ b: (Int) -> Void)
+        -> (a: Double, b: Double, medianA: Double, medianB: Double, medianRatio: Double) {
         let (unitsA, firstA) = calibrate(a), (unitsB, firstB) = calibrate(b)
-        var (bestA, bestB) = (firstA, firstB)
+        var samplesA = [firstA], samplesB = [firstB]
         var ratios: [Double] = []
         var spent = 0.0
         while ratios.count < minRepetitions || spent < minTime {
             let ta = Self.time(a, unitsA) / Double(unitsA), tb = Self.time(b, unitsB) / Double(unitsB)
-            bestA = min(bestA, ta)
-            bestB = min(bestB, tb)
+            samplesA.append(ta)
+            samplesB.append(tb)
             ratios.append(tb / ta)
             spent += ta * Double(unitsA) + tb * Double(unitsB)
             if ratios.count >= 100 * targetRepetitions { break }
         }
-        ratios.sort()
-        let mid = ratios.count / 2
-        let median = ratios.count % 2 == 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2
-        return (bestA, bestB, median)
+        return (samplesA.min()!, samplesB.min()!, Self.median(samplesA), Self.median(samplesB), Self.median(ratios))
     }
 
     /// Warms the body up and finds a batch size lasting at least minTime / targetRepetitions; returns it with the

@@ -1,0 +1,14 @@
+/// A step of a plan with the graph nodes it computes: one node, or several when the planner fused them (a binary
+/// layer with the max over points after it, an elementwise chain). The profiler reports time per step by these.
+struct PlannedStep {
+    var step: Step
+    var nodes: [Int]
+}
+
+/// What the profiler shows for one step of a plan.
+public struct PlanStepInfo: Sendable, Equatable {
+    /// The kernel the step runs, e.g. `bconv2d` or `bgemm+max_pool`.
+    public let kernel: String
+    /// Indices into the model's graph nodes, in execution order.
+    public let nodes: [Int]
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Times one ONNX model in onnxruntime on one input, the way a user of onnxruntime would run it on a board.
+
+Prints one JSON line: median, p99 and best latency in microseconds over the timed runs, runs, threads, the
+onnxruntime version and the execution provider. The session is created once (graph optimizations on, the default
+ORT_ENABLE_ALL); a warm-up of a few runs precedes the timing.
+
+    ort_runner.py MODEL.onnx INPUT.npy [--threads 1] [--seconds 1.0] [--min-runs 50]
+
+INPUT.npy must have the shape the model's input declares (a leading batch dimension of 1 is added if missing).
+"""
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model")
+    p.add_argument("input")
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
+    p.add_argument("--seconds", type=float, default=1.0, help="time budget for the timed runs")
+    p.add_argument("--min-runs", type=int, default=50)
+    a = p.parse_args()
+    if a.threads < 1 or not (0 < a.seconds <= 600) or a.min_runs < 1:
+        print("ort_runner: --threads ≥ 1, 0 < --seconds ≤ 600, --min-runs ≥ 1", file=sys.stderr)
+        return 2
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = a.threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    try:
+        session = ort.InferenceSession(a.model, opts, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own exception types for unreadable or invalid models
+        print(f"ort_runner: {a.model}: {e}", file=sys.stderr)
+        return 1
+    spec = session.get_inputs()[0]
+    try:
+        x = np.load(a.input).astype(np.float32)
+    except (OSError, ValueError) as e:
+        print(f"ort_runner: {a.input}: {e}", file=sys.stderr)
+        return 1
+    want = [d if isinstance(d, int) else 1 for d in spec.shape]
+    if list(x.shape) != want and [1] + list(x.shape) == want:
+        x = x[None]
+    if list(x.shape) != want:
+        print(f"ort_runner: {a.input} has shape {list(x.shape)}, {spec.name} needs {want}", file=sys.stderr)
+        return 1
+    feed = {spec.name: x}
+
+    for _ in range(5):
+        session.run(None, feed)
+    samples = []
+    deadline = time.perf_counter() + a.seconds
+    while len(samples) < a.min_runs or time.perf_counter() < deadline:
+        t0 = time.perf_counter_ns()
+        session.run(None, feed)
+        samples.append((time.perf_counter_ns() - t0) / 1e3)
+    samples.sort()
+    print(json.dumps({
+        "model": a.model, "runtime": "onnxruntime", "version": ort.__version__, "provider": "CPUExecutionProvider",
+        "threads": a.threads, "runs": len(samples), "median_us": float(np.median(samples)),
+        "p99_us": samples[min(len(samples) - 1, int(0.99 * len(samples)))], "best_us": samples[0],
+    }, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
