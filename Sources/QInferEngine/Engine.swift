@@ -20,10 +20,12 @@ public final class Engine {
     /// Binary layers that run fused with the max over points after them.
     public var fusedMaxPoolLayers: Int {
         plan.steps.reduce(0) { count, planned in
-            if case .bgemmMaxPool = planned.step { return count + 1 }
+            if case .bmaxpool = planned.step { return count + 1 }
             return count
         }
     }
+    /// Steps that compute more than one graph node (a fused max over points, an FP32 or add output stage).
+    public var fusedSteps: Int { plan.steps.filter { $0.nodes.count > 1 }.count }
     /// The plan's steps in execution order, for the per-step profile (`profile(input:output:stepNanoseconds:)`).
     public var steps: [PlanStepInfo] { plan.steps.map { PlanStepInfo(kernel: $0.step.kernelName, nodes: $0.nodes) } }
 
@@ -34,10 +36,11 @@ public final class Engine {
     ///   - threads: worker threads for the binary layers (a pool created once, here).
     ///   - isa: kernel variant; nil selects like the kernels do (QINFER_ISA, else the best the CPU runs).
     ///   - maxArenaBytes: refuse models whose activations need more (a board has 1–8 GB and other work to do).
-    ///   - fuseMaxPool: run a binary layer read only by the max over points fused with it, a tile of points at a
-    ///     time (the default); false gives the plain plan, the peer `qinfer bench model` measures the fusion against.
+    ///   - fuse: run nodes a kernel can compute together as one step (the default): a binary layer read only by the
+    ///     max over points with that max, an FP32 layer or add with the hardtanh and sign-pack after it. false gives
+    ///     the plain plan, one step per node, the peer `qinfer bench model` measures the fused plan against.
     public init(model: PackedModel, threads: Int = 1, isa: qk_isa? = nil, maxArenaBytes: Int = 1 << 30,
-                fuseMaxPool: Bool = true) throws(EngineError) {
+                fuse: Bool = true) throws(EngineError) {
         self.model = model
         if let isa {
             guard qk_isa_supported(isa) != 0 else { throw EngineError("ISA \(String(cString: qk_isa_name(isa))) is not supported here") }
@@ -52,7 +55,7 @@ public final class Engine {
         }
         guard (1...256).contains(threads) else { throw EngineError("thread count \(threads) is not in 1…256") }
         self.threads = threads
-        plan = try PlanBuilder(model: model, maxArenaBytes: maxArenaBytes, fuseMaxPool: fuseMaxPool).build()
+        plan = try PlanBuilder(model: model, maxArenaBytes: maxArenaBytes, fuse: fuse).build()
         inputCount = plan.inputCount
         outputCount = plan.outputCount
         if threads > 1 {

@@ -25,17 +25,6 @@ enum FloatOps {
         }
     }
 
-    /// y[j] = max(y[j], x[r][j]) over `rows` rows; with `first`, y starts from row 0 (as pointMaxPool does, so a
-    /// tiled max equals the whole one bit for bit).
-    static func maxRowsInto(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, c: Int, first: Bool) {
-        guard rows > 0 else { return }
-        if first { y.update(from: x, count: c) }
-        for r in (first ? 1 : 0)..<rows {
-            let row = x + r * c
-            for j in 0..<c where row[j] > y[j] { y[j] = row[j] }
-        }
-    }
-
     static func maxPool2d(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ g: PoolGeometry) {
         for oy in 0..<g.oh {
             for ox in 0..<g.ow {

@@ -7,26 +7,25 @@ struct PoolGeometry {
 
 /// One operation of a plan with every pointer resolved at load: running a step allocates nothing.
 enum Step {
-    case dense(rows: Int, k: Int, n: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-               y: UnsafeMutablePointer<Float>)
+    /// FP32 dense and convolution (weights prepared at load), their output stage possibly carrying a fused hardtanh
+    /// and sign-pack (qk_f32_epilogue).
+    case dense(qk_f32_dense_args)
     case conv2d(qk_f32_conv2d_args)
+    /// One pass over a float tensor: an add (the epilogue's residual), a hardtanh, a sign-pack, or a chain of them.
+    case eltwise(a: UnsafePointer<Float>, rows: Int, c: Int, qk_f32_epilogue)
     case signPack(x: UnsafePointer<Float>, rows: Int, c: Int, out: UnsafeMutablePointer<UInt64>)
     case bgemm(qk_bgemm_args)
     case bconv2d(qk_bconv2d_args, workspace: UnsafeMutableRawPointer)
+    /// A binary layer whose float output only the max over points reads, computed without that output.
+    case bmaxpool(qk_bmaxpool_args)
     case affine(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, c: Int, mul: UnsafePointer<Float>,
                 add: UnsafePointer<Float>)
     case scale(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, value: Float)
-    case clamp(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int, min: Float, max: Float)
     case relu(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
     case pointMaxPool(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, points: Int, c: Int, offset: Float)
-    /// A binary layer with float outputs whose only reader is a max over the points, run `tile` rows at a time into
-    /// the scratch its `args.out` points at: the same values as bgemm then pointMaxPool, without the [points, c]
-    /// matrix (4 MB per engine for BiPointNet's 1024 × 1024 layer, more than a Pi's L2).
-    case bgemmMaxPool(qk_bgemm_args, rows: Int, tile: Int, y: UnsafeMutablePointer<Float>, offset: Float)
     case maxPool2d(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, PoolGeometry)
     case avgPool2d(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, PoolGeometry, countIncludePad: Bool)
     case globalAvgPool(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pixels: Int, c: Int)
-    case add(a: UnsafePointer<Float>, b: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
     case shortcutA(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, h: Int, w: Int, c: Int, stride: Int, oh: Int,
                    ow: Int, oc: Int)
     case copy(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int)
@@ -35,38 +34,48 @@ enum Step {
     /// Concatenation: for each of `outer` blocks, each input's block of `blocks[i]` floats in turn.
     case concat(inputs: [UnsafePointer<Float>], blocks: [Int], outer: Int, y: UnsafeMutablePointer<Float>)
 
-    /// The kernel's name as the profiler prints it.
+    /// The kernel's name as the profiler prints it; a fused output stage adds its parts (`conv2d+clamp+sign_pack`).
     var kernelName: String {
+        func stage(_ base: String, _ out: qk_f32_epilogue) -> String {
+            var name = base
+            if out.residual != nil && base != "add" { name += "+add" }
+            if out.clamp != 0 && base != "clamp" { name += "+clamp" }
+            if out.bits != nil { name += "+sign_pack" }
+            return name
+        }
         switch self {
-        case .dense: "dense"
-        case .conv2d: "conv2d"
-        case .signPack: "sign_pack"
-        case .bgemm: "bgemm"
-        case .bconv2d: "bconv2d"
-        case .affine: "affine"
-        case .scale: "scale"
-        case .clamp: "clamp"
-        case .relu: "relu"
-        case .pointMaxPool: "point_max_pool"
-        case .bgemmMaxPool: "bgemm+point_max_pool"
-        case .maxPool2d: "max_pool2d"
-        case .avgPool2d: "avg_pool2d"
-        case .globalAvgPool: "global_avg_pool"
-        case .add: "add"
-        case .shortcutA: "shortcut_a"
-        case .copy: "copy"
-        case .softmax: "softmax"
-        case .sign: "sign"
-        case .concat: "concat"
+        case .dense(let a): return stage("dense", a.out)
+        case .conv2d(let a): return stage("conv2d", a.out)
+        case let .eltwise(_, _, _, out):
+            if out.residual != nil { return stage("add", out) }
+            return out.clamp != 0 ? stage("clamp", out) : stage("copy", out)
+        case .signPack: return "sign_pack"
+        case .bgemm: return "bgemm"
+        case .bconv2d: return "bconv2d"
+        case .bmaxpool: return "bgemm+point_max_pool"
+        case .affine: return "affine"
+        case .scale: return "scale"
+        case .relu: return "relu"
+        case .pointMaxPool: return "point_max_pool"
+        case .maxPool2d: return "max_pool2d"
+        case .avgPool2d: return "avg_pool2d"
+        case .globalAvgPool: return "global_avg_pool"
+        case .shortcutA: return "shortcut_a"
+        case .copy: return "copy"
+        case .softmax: return "softmax"
+        case .sign: return "sign"
+        case .concat: return "concat"
         }
     }
 
     func run(isa: qk_isa, pool: OpaquePointer?, threads: Int32) {
         switch self {
-        case let .dense(rows, k, n, x, w, bias, y):
-            qk_f32_dense(rows, k, n, x, w, bias, y)
+        case var .dense(args):
+            qk_f32_dense(isa, &args)
         case var .conv2d(args):
-            qk_f32_conv2d(&args)
+            qk_f32_conv2d(isa, &args)
+        case .eltwise(let a, let rows, let c, var out):
+            qk_f32_eltwise(isa, rows, c, a, &out)
         case let .signPack(x, rows, c, out):
             qk_bitpack_f32(isa, x, rows, c, c, out, qk_words(c))
         case var .bgemm(args):
@@ -77,34 +86,18 @@ enum Step {
             FloatOps.affine(x, y, rows: rows, c: c, mul: mul, add: add)
         case let .scale(x, y, count, value):
             for i in 0..<count { y[i] = x[i] * value }
-        case let .clamp(x, y, count, lo, hi):
-            for i in 0..<count { y[i] = Swift.min(Swift.max(x[i], lo), hi) }
         case let .relu(x, y, count):
             for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
         case let .pointMaxPool(x, y, points, c, offset):
             FloatOps.pointMaxPool(x, y, points: points, c: c, offset: offset)
-        case .bgemmMaxPool(var args, let rows, let tile, let y, let offset):
-            let a = args.a!, corr = args.row_corr, c = args.n
-            let scratch = args.out.out!.assumingMemoryBound(to: Float.self)
-            var r0 = 0
-            while r0 < rows {
-                let m = Swift.min(tile, rows - r0)
-                args.m = m
-                args.a = a + r0 * args.lda
-                args.row_corr = corr.map { $0 + r0 }
-                qk_bgemm_mt(isa, pool, threads, &args)
-                FloatOps.maxRowsInto(scratch, y, rows: m, c: c, first: r0 == 0)
-                r0 += m
-            }
-            for j in 0..<c { y[j] += offset }
+        case var .bmaxpool(args):
+            qk_bmaxpool(isa, pool, threads, &args)
         case let .maxPool2d(x, y, g):
             FloatOps.maxPool2d(x, y, g)
         case let .avgPool2d(x, y, g, includePad):
             FloatOps.avgPool2d(x, y, g, countIncludePad: includePad)
         case let .globalAvgPool(x, y, pixels, c):
             FloatOps.globalAvgPool(x, y, pixels: pixels, c: c)
-        case let .add(a, b, y, count):
-            for i in 0..<count { y[i] = a[i] + b[i] }
         case let .shortcutA(x, y, h, w, c, stride, oh, ow, oc):
             FloatOps.shortcutA(x, y, h: h, w: w, c: c, stride: stride, oh: oh, ow: ow, oc: oc)
         case let .copy(x, y, count):

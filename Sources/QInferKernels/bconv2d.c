@@ -7,7 +7,8 @@
  * Padding: im2col writes padded taps as zero words, which is +1 in our bit convention (one-padding, free).
  * Zero-padding is then exact by subtracting, for each border pixel, the sum of the ±1 weights at its padded taps
  * (those taps contributed 1·w instead of 0·w). Border pixels share a few patterns (which kernel rows / columns
- * fall outside), so the correction is one table row per pattern, computed per call from qk_conv_tap_sums. */
+ * fall outside), so the correction is one table row per pattern, from qk_conv_tap_sums: computed once at model load
+ * (qk_bconv2d_prepare_corrections) or, without that, per call in the workspace. */
 #include "qk_internal.h"
 
 #include <limits.h>
@@ -67,25 +68,52 @@ static qk_conv_layout conv_layout(const qk_bconv2d_args *c) {
     return l;
 }
 
-size_t qk_bconv2d_workspace_bytes(const qk_bconv2d_args *c) {
-    const qk_conv_layout l = conv_layout(c);
-    return align64(l.cols_words * 8) + align64(l.corr_ptrs * sizeof(int32_t *)) + align64(l.corr_table_ints * 4) +
-           align64(3 * (l.class_y + l.class_x) * sizeof(uint16_t));
+/* The zero-padding corrections: per-pixel row pointers, the pattern table they point into, class scratch. */
+static size_t corrections_bytes(const qk_conv_layout *l) {
+    return align64(l->corr_ptrs * sizeof(int32_t *)) + align64(l->corr_table_ints * 4) +
+           align64(3 * (l->class_y + l->class_x) * sizeof(uint16_t));
 }
 
+size_t qk_bconv2d_corrections_bytes(const qk_bconv2d_args *c) {
+    const qk_conv_layout l = conv_layout(c);
+    return corrections_bytes(&l);
+}
+
+size_t qk_bconv2d_workspace_bytes(const qk_bconv2d_args *c) {
+    const qk_conv_layout l = conv_layout(c);
+    return align64(l.cols_words * 8) + (c->corrections ? 0 : corrections_bytes(&l));
+}
+
+/* Where a kernel row lies wholly inside the input, its kwid taps are kwid adjacent pixels: one contiguous run of
+ * kwid·cw words, copied in one go (most pixels of a 3×3 convolution); border taps are copied or zeroed one by one. */
 static void im2col(const qk_bconv2d_args *c, uint64_t *cols) {
-    const size_t cw = qk_words(c->c), row_words = c->kh * c->kwid * cw;
+    const size_t cw = qk_words(c->c), row_words = c->kh * c->kwid * cw, run = c->kwid * cw;
     for (size_t oy = 0; oy < c->oh; oy++) {
+        const long iy0 = (long)(oy * c->stride) - (long)c->pad_top;
         for (size_t ox = 0; ox < c->ow; ox++) {
+            const long ix0 = (long)(ox * c->stride) - (long)c->pad_left;
+            const int columns_inside = ix0 >= 0 && ix0 + (long)c->kwid <= (long)c->w;
             uint64_t *dst = cols + (oy * c->ow + ox) * row_words;
-            for (size_t ky = 0; ky < c->kh; ky++) {
-                const long iy = (long)(oy * c->stride + ky) - (long)c->pad_top;
-                for (size_t kx = 0; kx < c->kwid; kx++, dst += cw) {
-                    const long ix = (long)(ox * c->stride + kx) - (long)c->pad_left;
-                    if (iy < 0 || iy >= (long)c->h || ix < 0 || ix >= (long)c->w) {
-                        memset(dst, 0, cw * 8);
+            for (size_t ky = 0; ky < c->kh; ky++, dst += run) {
+                const long iy = iy0 + (long)ky;
+                if (iy < 0 || iy >= (long)c->h) {
+                    for (size_t q = 0; q < run; q++) dst[q] = 0;
+                    continue;
+                }
+                const uint64_t *row = c->in + (size_t)iy * c->w * cw;
+                if (columns_inside) {
+                    const uint64_t *src = row + (size_t)ix0 * cw;
+                    for (size_t q = 0; q < run; q++) dst[q] = src[q];
+                    continue;
+                }
+                for (size_t kx = 0; kx < c->kwid; kx++) {
+                    const long ix = ix0 + (long)kx;
+                    uint64_t *tap = dst + kx * cw;
+                    if (ix < 0 || ix >= (long)c->w) {
+                        for (size_t q = 0; q < cw; q++) tap[q] = 0;
                     } else {
-                        memcpy(dst, c->in + ((size_t)iy * c->w + (size_t)ix) * cw, cw * 8);
+                        const uint64_t *src = row + (size_t)ix * cw;
+                        for (size_t q = 0; q < cw; q++) tap[q] = src[q];
                     }
                 }
             }
@@ -122,6 +150,22 @@ static void zero_pad_corrections(const qk_bconv2d_args *c, const int32_t **row_c
     }
 }
 
+/* Lays the corrections out in `area` (corrections_bytes long) and fills them; returns the per-pixel pointers. */
+static const int32_t *const *build_corrections(const qk_bconv2d_args *c, const qk_conv_layout *l, uint8_t *area) {
+    const int32_t **row_corr = (const int32_t **)area;
+    area += align64(l->corr_ptrs * sizeof(int32_t *));
+    int32_t *table = (int32_t *)area;
+    area += align64(l->corr_table_ints * 4);
+    zero_pad_corrections(c, row_corr, table, (uint16_t *)area);
+    return row_corr;
+}
+
+void qk_bconv2d_prepare_corrections(const qk_bconv2d_args *c, void *corrections) {
+    if (c->padding != QK_PAD_ZERO || !c->tap_sums || c->oh == 0 || c->ow == 0) return;
+    const qk_conv_layout l = conv_layout(c);
+    build_corrections(c, &l, corrections);
+}
+
 int qk_bconv2d(qk_isa isa, qk_pool *pool, int threads, const qk_bconv2d_args *c, void *workspace) {
     if (c->kh == 0 || c->kwid == 0 || c->stride == 0 || c->c == 0 || c->h == 0 || c->w == 0) return -1;
     if (c->padding == QK_PAD_ZERO && !c->tap_sums) return -1;
@@ -129,17 +173,14 @@ int qk_bconv2d(qk_isa isa, qk_pool *pool, int threads, const qk_bconv2d_args *c,
     if (taps * c->c > (size_t)INT32_MAX / 2) return -1;
     if (c->oh == 0 || c->ow == 0 || c->n == 0) return 0;
     const qk_conv_layout l = conv_layout(c);
-    uint8_t *base = workspace;
-    uint64_t *cols = (uint64_t *)base;
-    base += align64(l.cols_words * 8);
-    const int32_t **row_corr = (const int32_t **)base;
-    base += align64(l.corr_ptrs * sizeof(int32_t *));
-    int32_t *table = (int32_t *)base;
-    base += align64(l.corr_table_ints * 4);
-    uint16_t *scratch = (uint16_t *)base;
-
+    uint64_t *cols = workspace;
     im2col(c, cols);
-    if (c->padding == QK_PAD_ZERO) zero_pad_corrections(c, row_corr, table, scratch);
+    const int32_t *const *row_corr = NULL;
+    if (c->padding == QK_PAD_ZERO) {
+        /* Prepared at model load when the caller did (the table depends only on the geometry and the weights). */
+        row_corr = c->corrections ? (const int32_t *const *)c->corrections
+                                  : build_corrections(c, &l, (uint8_t *)workspace + align64(l.cols_words * 8));
+    }
 
     const qk_bgemm_args g = {
         .m = c->oh * c->ow,
@@ -149,7 +190,7 @@ int qk_bconv2d(qk_isa isa, qk_pool *pool, int threads, const qk_bconv2d_args *c,
         .a = cols,
         .lda = taps * qk_words(c->c),
         .w = c->weights,
-        .row_corr = c->padding == QK_PAD_ZERO ? row_corr : NULL,
+        .row_corr = row_corr,
         .out = c->out,
     };
     qk_bgemm_mt(isa, pool, threads, &g);

@@ -1,6 +1,7 @@
 /* bgemm_avx2.c — AVX2 binary GEMM. AVX2 has no vector popcount, so each byte is counted with two 16-entry
  * nibble tables (vpshufb); byte counts add up for 31 words (31·8 = 248 < 256) before vpsadbw widens them into
  * the 64-bit lane sums, which are exactly the per-channel popcounts of the panel layout. Tile: 4 rows × 1 panel. */
+#include "bgemm_smallk.h"
 #include "qk_store_avx2.h"
 
 #if defined(__x86_64__)
@@ -63,6 +64,10 @@ static inline QK_TARGET_AVX2 __attribute__((always_inline)) void tile(const qk_b
 }
 
 static QK_TARGET_AVX2 void bgemm_avx2(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
+    if (qk_smallk_applies(g)) {
+        qk_bgemm_smallk_avx2(g, m0, m1, p0, p1);
+        return;
+    }
     for (size_t p = p0; p < p1; p++) {
         size_t m = m0;
         for (; m + QK_AVX2_MR <= m1; m += QK_AVX2_MR) tile(g, m, p, QK_AVX2_MR);

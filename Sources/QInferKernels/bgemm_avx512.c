@@ -13,6 +13,7 @@
 #define QK_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vpopcntdq,avx2,popcnt")))
 #endif
 
+#include "bgemm_smallk.h"
 #include "qk_store_avx2.h"
 
 #if defined(__x86_64__)
@@ -86,6 +87,10 @@ static inline QK_TARGET_AVX512 __attribute__((always_inline)) void tile_rows(con
 }
 
 static QK_TARGET_AVX512 void bgemm_avx512(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
+    if (qk_smallk_applies(g)) {
+        qk_bgemm_smallk_avx512(g, m0, m1, p0, p1);
+        return;
+    }
     for (size_t p = p0; p < p1; p += QK_AVX512_NP) {
         const int np = p + QK_AVX512_NP <= p1 ? QK_AVX512_NP : (int)(p1 - p);
         for (size_t m = m0; m < m1; m += QK_AVX512_MR) {

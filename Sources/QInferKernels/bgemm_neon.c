@@ -1,6 +1,7 @@
 /* bgemm_neon.c — aarch64 Advanced SIMD binary GEMM. vcntq_u8 counts bits per byte; byte counts add up for 31
  * words (31·8 = 248 < 256), then pairwise widening adds (u8→u16→u32→u64) fold each 64-bit lane, which is one
  * channel's word. A panel step is 4 q registers; tile: 2 rows × 1 panel (8 byte and 8 lane accumulators). */
+#include "bgemm_smallk.h"
 #include "qk_store_panel.h"
 
 #if defined(__aarch64__)
@@ -94,6 +95,10 @@ static inline __attribute__((always_inline)) void tile(const qk_bgemm_args *g, s
 }
 
 static void bgemm_neon(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
+    if (qk_smallk_applies(g)) {
+        qk_bgemm_smallk_neon(g, m0, m1, p0, p1);
+        return;
+    }
     for (size_t p = p0; p < p1; p++) {
         size_t m = m0;
         for (; m + QK_NEON_MR <= m1; m += QK_NEON_MR) tile(g, m, p, QK_NEON_MR);

@@ -1,5 +1,6 @@
 /* bgemm_popcnt.c — x86-64 with the popcnt instruction on general registers: two rows × one panel per tile
  * (16 running counts fit the register file), panel outermost so its weights stay in L1 while rows stream. */
+#include "bgemm_smallk.h"
 #include "qk_store_panel.h"
 
 #if defined(__x86_64__)
@@ -7,6 +8,10 @@
 #define QK_TARGET_POPCNT __attribute__((target("popcnt")))
 
 static QK_TARGET_POPCNT void bgemm_popcnt(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
+    if (qk_smallk_applies(g)) {
+        qk_bgemm_smallk_popcnt(g, m0, m1, p0, p1);
+        return;
+    }
     for (size_t p = p0; p < p1; p++) {
         const uint64_t *panel = g->w + p * g->kw * QK_NR;
         size_t m = m0;

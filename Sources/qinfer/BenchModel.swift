@@ -14,9 +14,10 @@ struct BenchModel: ParsableCommand {
         abstract: "Time whole models: the fused plan the daemon runs against the plain plan, and per step with --layers.",
         discussion: """
             For each model × ISA × thread count: microseconds per inference (the engine's compute on a prepared \
-            input, no decoding or preprocessing) with the plan the daemon runs, where a binary layer read only by \
-            the max over points runs fused with it, and with the plain plan that writes the layer's whole output \
-            and then takes the max. The two run alternately (paired repetitions), so the ratio compares them under \
+            input, no decoding or preprocessing) with the plan the daemon runs, where nodes a kernel computes \
+            together run as one step (a binary layer read only by the max over points with that max, an FP32 layer \
+            or add with the hardtanh and sign-pack after it), and with the plain plan of one step per node. The \
+            two run alternately (paired repetitions), so the ratio compares them under \
             the same machine conditions; it is the median over pairs. Their outputs must be identical bit for bit, \
             or the command fails. A model with nothing to fuse is timed once.
 
@@ -73,7 +74,7 @@ struct BenchModel: ParsableCommand {
         let chosenISAs = try isas(), counts = try threadCounts()
         var table = TextTable([
             .init(title: "model", alignment: .left), .init(title: "isa", alignment: .left),
-            .init(title: "threads", alignment: .right), .init(title: "fused layers", alignment: .right),
+            .init(title: "threads", alignment: .right), .init(title: "fused steps", alignment: .right),
             .init(title: "fused µs", alignment: .right), .init(title: "median µs", alignment: .right),
             .init(title: "plain µs", alignment: .right), .init(title: "plain/fused", alignment: .right),
         ])
@@ -88,7 +89,7 @@ struct BenchModel: ParsableCommand {
                     if json {
                         print(try m.jsonLine(path: path))
                     } else {
-                        table.append([packed.metadata.name, m.isa, "\(n)", "\(m.fusedLayers)", micros(m.fusedSeconds),
+                        table.append([packed.metadata.name, m.isa, "\(n)", "\(m.fusedSteps)", micros(m.fusedSeconds),
                                       micros(m.fusedMedianSeconds), m.plainSeconds.map(micros) ?? "-",
                                       m.plainOverFused.map { String(format: "%.2f×", $0) } ?? "-"])
                     }
@@ -138,7 +139,8 @@ struct BenchModel: ParsableCommand {
 struct ModelTiming {
     let isa: String
     let threads: Int
-    let fusedLayers: Int
+    /// Steps of the fused plan that compute more than one node.
+    let fusedSteps: Int
     let fusedSeconds: Double
     let fusedMedianSeconds: Double
     /// nil when the model has nothing to fuse (the two plans are the same).
@@ -149,7 +151,7 @@ struct ModelTiming {
         let fused: Engine, plain: Engine
         do {
             fused = try Engine(model: packed, threads: threads, isa: isa?.raw)
-            plain = try Engine(model: packed, threads: threads, isa: isa?.raw, fuseMaxPool: false)
+            plain = try Engine(model: packed, threads: threads, isa: isa?.raw, fuse: false)
         } catch { throw CLIError("\(packed.metadata.name): \(error.message)") }
         var outFused = [Float](repeating: 0, count: fused.outputCount), outPlain = outFused
         try run(fused, input, &outFused)
@@ -162,13 +164,13 @@ struct ModelTiming {
         let body = { (engine: Engine) -> (Int) -> Void in
             { units in for _ in 0..<units { try? run(engine, input, &outFused) } }
         }
-        guard fused.fusedMaxPoolLayers > 0 else {
+        guard fused.fusedSteps > 0 else {
             let t = stopwatch.secondsPerUnit(body(fused))
-            return ModelTiming(isa: name, threads: threads, fusedLayers: 0, fusedSeconds: t.best, fusedMedianSeconds: t.median,
+            return ModelTiming(isa: name, threads: threads, fusedSteps: 0, fusedSeconds: t.best, fusedMedianSeconds: t.median,
                                plainSeconds: nil, plainOverFused: nil)
         }
         let t = stopwatch.pairedSecondsPerUnit(body(fused), body(plain))
-        return ModelTiming(isa: name, threads: threads, fusedLayers: fused.fusedMaxPoolLayers, fusedSeconds: t.a,
+        return ModelTiming(isa: name, threads: threads, fusedSteps: fused.fusedSteps, fusedSeconds: t.a,
                            fusedMedianSeconds: t.medianA, plainSeconds: t.b, plainOverFused: t.medianRatio)
     }
 
@@ -181,7 +183,7 @@ struct ModelTiming {
     }
 
     func jsonLine(path: String) throws -> String {
-        var object: [String: Any] = ["model": path, "isa": isa, "threads": threads, "fused_layers": fusedLayers,
+        var object: [String: Any] = ["model": path, "isa": isa, "threads": threads, "fused_steps": fusedSteps,
                                      "fused_us": fusedSeconds * 1e6, "fused_median_us": fusedMedianSeconds * 1e6]
         if let plainSeconds, let plainOverFused {
             object["plain_us"] = plainSeconds * 1e6

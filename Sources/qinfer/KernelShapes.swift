@@ -24,16 +24,20 @@ struct KernelShape {
         return false
     }
 
-    /// BiPointNet's shared MLP over a 1024-point cloud, and IR-Net's (ResNet-style) 3×3 binary convolutions at the
-    /// 14×14 and 7×7 stages, plus the stride-2 one that opens the 7×7 stage.
+    /// BiPointNet's shared MLP over a 1024-point cloud, and the 3×3 binary convolutions of the shipped IR-Net
+    /// (28×28 Fashion-MNIST: 14×14×64 stages, the stride-2 conv into 7×7×128, the 7×7×128 conv), then the wider
+    /// CIFAR-style ResNet stages (14×14×128, 7×7×256) a larger camera model has.
     static let catalogue: [KernelShape] = [
         KernelShape(name: "bipointnet-64x64", kind: .gemm(m: 1024, n: 64, k: 64)),
         KernelShape(name: "bipointnet-64x128", kind: .gemm(m: 1024, n: 128, k: 64)),
         KernelShape(name: "bipointnet-128x1024", kind: .gemm(m: 1024, n: 1024, k: 128)),
         KernelShape(name: "bipointnet-1024x512", kind: .gemm(m: 1024, n: 512, k: 1024)),
-        KernelShape(name: "irnet-14x14x128-128", kind: .conv3x3(h: 14, w: 14, c: 128, n: 128, stride: 1)),
-        KernelShape(name: "irnet-7x7x256-256", kind: .conv3x3(h: 7, w: 7, c: 256, n: 256, stride: 1)),
-        KernelShape(name: "irnet-14x14x128-256s2", kind: .conv3x3(h: 14, w: 14, c: 128, n: 256, stride: 2)),
+        KernelShape(name: "irnet-14x14x64-64", kind: .conv3x3(h: 14, w: 14, c: 64, n: 64, stride: 1)),
+        KernelShape(name: "irnet-14x14x64-128s2", kind: .conv3x3(h: 14, w: 14, c: 64, n: 128, stride: 2)),
+        KernelShape(name: "irnet-7x7x128-128", kind: .conv3x3(h: 7, w: 7, c: 128, n: 128, stride: 1)),
+        KernelShape(name: "resnet-14x14x128-128", kind: .conv3x3(h: 14, w: 14, c: 128, n: 128, stride: 1)),
+        KernelShape(name: "resnet-7x7x256-256", kind: .conv3x3(h: 7, w: 7, c: 256, n: 256, stride: 1)),
+        KernelShape(name: "resnet-14x14x128-256s2", kind: .conv3x3(h: 14, w: 14, c: 128, n: 256, stride: 2)),
     ]
 
     /// Shapes whose name contains any of the filters (case-insensitive); a filter matching nothing is an error, as

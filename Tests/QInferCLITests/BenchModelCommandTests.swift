@@ -26,12 +26,12 @@ struct BenchModelCommandTests {
         let fused = lines.filter { $0["model"] as? String == fusedModel }
         #expect(fused.map { $0["threads"] as? Int } == [1, 2])
         for line in fused {
-            #expect(line["fused_layers"] as? Int == 1)
+            #expect(line["fused_steps"] as? Int == 1)
             #expect((line["plain_us"] as? Double ?? 0) > 0)
             #expect((line["plain_over_fused"] as? Double ?? 0) > 0)
         }
         for line in lines where line["model"] as? String == plainModel {
-            #expect(line["fused_layers"] as? Int == 0)
+            #expect(line["fused_steps"] as? Int == 0)
             #expect(line["plain_us"] == nil && line["plain_over_fused"] == nil)
         }
     }

@@ -43,6 +43,17 @@ let modelCases: [ModelCase] = [
     ModelCase(testDescription: "resnet 10×10×3, 16→32→64 option A") { try randomResNet(seed: 10, size: 10, inChannels: 3, widths: [16, 32, 64], classes: 10, padValue: .zero) },
     ModelCase(testDescription: "resnet 7×7×3, 20→20→64 one pad") { try randomResNet(seed: 6, size: 7, inChannels: 3, widths: [20, 20, 64], classes: 4, padValue: .one) },
     ModelCase(testDescription: "resnet 3×3×1, 8→16 zero pad") { try randomResNet(seed: 7, size: 3, inChannels: 1, widths: [8, 16], classes: 2, padValue: .zero) },
+    // The shipped models' fused FP32 output stages: dense → sign-pack; conv → hardtanh → sign-pack (and the float
+    // kept for the residual); widths that are not multiples of any vector width.
+    ModelCase(testDescription: "pointnet 100 pts, folded 37→64→1000, fused max") {
+        try randomPointNet(seed: 16, points: 100, widths: [37, 64, 1000], classes: 5, maxRightAfterBinary: true, foldedFirstLayer: true)
+    },
+    ModelCase(testDescription: "resnet 13×13×1, stem clip 19→19→40 zero pad") {
+        try randomResNet(seed: 17, size: 13, inChannels: 1, widths: [19, 19, 40], classes: 4, padValue: .zero, stemClip: true)
+    },
+    ModelCase(testDescription: "resnet 28×28×3, stem clip 64→64→128 zero pad") {
+        try randomResNet(seed: 18, size: 28, inChannels: 3, widths: [64, 64, 128], classes: 10, padValue: .zero, stemClip: true)
+    },
 ]
 
 private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
@@ -106,20 +117,46 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
         #expect(fused.arenaBytes < points * n * 4 / 4, "fused: arena \(fused.arenaBytes) bytes")
     }
 
-    @Test("the plain plan (fuseMaxPool: false) fuses nothing, keeps the whole matrix and gives the same bits")
+    @Test("the plain plan (fuse: false) fuses nothing, keeps the whole matrix and gives the same bits")
     func plainPlanPeer() throws {
         let points = 200, n = 129
         let model = try loadModel(try randomPointNet(seed: 15, points: points, widths: [31, 65, n], classes: 5,
                                                      maxRightAfterBinary: true))
-        let fused = try Engine(model: model), plain = try Engine(model: model, fuseMaxPool: false)
+        let fused = try Engine(model: model), plain = try Engine(model: model, fuse: false)
         #expect(fused.fusedMaxPoolLayers == 1)
-        #expect(plain.fusedMaxPoolLayers == 0)
+        #expect(plain.fusedMaxPoolLayers == 0 && plain.fusedSteps == 0)
         #expect(plain.arenaBytes >= points * n * 4, "plain: the [points, n] floats are in the arena")
+    }
+
+    @Test("fused and plain plans give the same bits on every ISA and thread count", arguments: modelCases)
+    func fusedEqualsPlain(_ c: ModelCase) throws {
+        let model = try loadModel(try c.make())
         var rng = SplitMix64(seed: 15)
-        for _ in 0..<3 {
-            let x = rng.floats(fused.inputCount)
-            #expect(try fused.run(x).map(\.bitPattern) == (try plain.run(x)).map(\.bitPattern))
+        for isa in [QK_ISA_SCALAR] + (1..<QK_ISA_COUNT.rawValue).map({ qk_isa(rawValue: $0) }).filter({ qk_isa_supported($0) != 0 }) {
+            let plain = try Engine(model: model, isa: QK_ISA_SCALAR, fuse: false)
+            for threads in [1, 2, 3] {
+                let fused = try Engine(model: model, threads: threads, isa: isa)
+                for _ in 0..<3 {
+                    let x = rng.floats(fused.inputCount, -2, 2)
+                    #expect(try fused.run(x).map(\.bitPattern) == (try plain.run(x)).map(\.bitPattern),
+                            "isa \(isa.rawValue) threads \(threads)")
+                }
+            }
         }
+    }
+
+    @Test("the shipped models' fusions: which nodes each fused step computes")
+    func fusedSteps() throws {
+        let pointnet = try Engine(model: try loadModel(try randomPointNet(seed: 16, points: 100, widths: [37, 64, 1000], classes: 5,
+                                                                          maxRightAfterBinary: true, foldedFirstLayer: true)))
+        #expect(pointnet.steps.map(\.kernel) == ["dense+sign_pack", "bgemm", "bgemm+point_max_pool", "dense"])
+        let resnet = try Engine(model: try loadModel(try randomResNet(seed: 17, size: 13, inChannels: 1, widths: [19, 19, 40], classes: 4,
+                                                                      padValue: .zero, stemClip: true)))
+        let kernels = resnet.steps.map(\.kernel)
+        #expect(kernels.first == "conv2d+clamp+sign_pack")
+        #expect(kernels.filter { $0 == "add+clamp+sign_pack" }.count == 3, "\(kernels)")
+        // Every node computed exactly once.
+        #expect(resnet.steps.flatMap(\.nodes).sorted() == Array(0..<resnet.model.graph.nodes.count))
     }
 
     @Test("bad inputs are clear errors")

@@ -90,14 +90,16 @@ struct RandomModelBuilder {
 /// A BiPointNet-like classifier: FP32 first layer, binary shared MLPs (threshold and affine outputs, LSR as a
 /// scale), EMA max-pool, FP32 classifier. `maxRightAfterBinary`: the last binary layer feeds the max-pool directly
 /// (no scale or clip between, as in the shipped BiPointNet once LSR and BatchNorm are folded), which the engine
-/// runs as one fused, tiled step.
-public func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: Int, maxRightAfterBinary: Bool = false) throws -> [UInt8] {
+/// runs as one fused step. `foldedFirstLayer`: the first layer's BatchNorm folded into it (dense → sign-pack, as
+/// shipped), which the engine runs as one dense step with a sign-pack output stage.
+public func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: Int, maxRightAfterBinary: Bool = false,
+                           foldedFirstLayer: Bool = false) throws -> [UInt8] {
     let meta = ModelMetadata(name: "pointnet-\(seed)", version: "1", task: .pointCloudClassification,
                              labels: (0..<classes).map { "c\($0)" }, input: InputSignature(name: "points", shape: [points, 3]),
                              preprocessing: Preprocessing(pointCloud: PointCloudPreprocessing(points: points)))
     var m = RandomModelBuilder(seed: seed, metadata: meta)
     var x = m.dense("points", k: 3, n: widths[0])
-    x = m.batchNorm(x, c: widths[0])
+    if !foldedFirstLayer { x = m.batchNorm(x, c: widths[0]) }
     x = m.node(.signPack, [x])
     for i in 1..<widths.count {
         let last = i == widths.count - 1
@@ -113,8 +115,10 @@ public func randomPointNet(seed: UInt64, points: Int, widths: [Int], classes: In
 }
 
 /// An IR-Net-like ResNet: FP32 stem, residual blocks of binary 3×3 convs (zero padding, option-A shortcut on
-/// stride 2), a bits→bits chained conv, pooling, FP32 classifier, softmax.
-public func randomResNet(seed: UInt64, size: Int, inChannels: Int, widths: [Int], classes: Int, padValue: BinaryConv2D.PadValue) throws -> [UInt8] {
+/// stride 2), a bits→bits chained conv, pooling, FP32 classifier, softmax. `stemClip`: the stem's BatchNorm folded
+/// and a hardtanh after it (as the shipped IR-Net), so the stem runs with a clamp and sign-pack output stage.
+public func randomResNet(seed: UInt64, size: Int, inChannels: Int, widths: [Int], classes: Int, padValue: BinaryConv2D.PadValue,
+                         stemClip: Bool = false) throws -> [UInt8] {
     let meta = ModelMetadata(name: "resnet-\(seed)", version: "1", task: .imageClassification,
                              labels: (0..<classes).map { "c\($0)" }, input: InputSignature(name: "image", shape: [size, size, inChannels]),
                              preprocessing: Preprocessing(frame: FramePreprocessing(width: size, height: size,
@@ -125,8 +129,12 @@ public func randomResNet(seed: UInt64, size: Int, inChannels: Int, widths: [Int]
     let stemW = m.name("stem")
     m.b.addF32(stemW, shape: [widths[0], 3, 3, inChannels], m.rng.floats(widths[0] * 9 * inChannels, -0.5, 0.5))
     var x = m.node(.conv2d(Conv2D(weights: stemW, bias: nil, stride: 1, pad: .same(1))), ["image"])
-    x = m.batchNorm(x, c: widths[0])
-    x = m.node(.relu, [x])
+    if stemClip {
+        x = m.node(.hardtanh(Clip(min: -1, max: 1)), [x])
+    } else {
+        x = m.batchNorm(x, c: widths[0])
+        x = m.node(.relu, [x])
+    }
     var c = widths[0], side = size
     for (i, width) in widths.enumerated() {
         let stride = i > 0 && width != c ? 2 : 1

@@ -42,9 +42,9 @@ void st_free(void *p);
 
 /* ---- bookkeeping ------------------------------------------------------------------------------- */
 
-enum { ST_FAM_BITPACK, ST_FAM_BGEMM, ST_FAM_BCONV, ST_FAM_MT, ST_FAM_COUNT };
+enum { ST_FAM_BITPACK, ST_FAM_BGEMM, ST_FAM_BCONV, ST_FAM_MT, ST_FAM_BMAXPOOL, ST_FAM_F32, ST_FAM_COUNT };
 /* Case-seed families; separate from ST_FAM_* so adding a check group never reshuffles another group's data. */
-enum { ST_SEED_BITPACK = 1, ST_SEED_GEMM = 2, ST_SEED_GEMM_SHAPE = 3, ST_SEED_CONV = 4, ST_SEED_MT = 5 };
+enum { ST_SEED_BITPACK = 1, ST_SEED_GEMM = 2, ST_SEED_GEMM_SHAPE = 3, ST_SEED_CONV = 4, ST_SEED_MT = 5, ST_SEED_F32 = 1000 };
 
 /** Starts a section (one ISA); the name prefixes every message. */
 void st_section_begin(qk_isa isa);
@@ -73,5 +73,8 @@ void st_run_bconv(qk_isa isa, uint64_t seed, qk_pool *pool);
 /* Multi-threaded entry points against single-threaded ones of the same ISA (bconv2d's share lives in
  * st_run_bconv, which already has the operands). */
 void st_run_mt(qk_isa isa, uint64_t seed, qk_pool *pool);
+/* FP32 dense, conv2d and elementwise epilogue (st_f32.c). */
+void st_run_f32(qk_isa isa, uint64_t seed);
+void st_run_bmaxpool(qk_isa isa, uint64_t seed, qk_pool *pool); /* fused binary layer + max over rows */
 
 #endif

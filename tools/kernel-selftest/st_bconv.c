@@ -134,14 +134,25 @@ static int32_t *float_conv(const conv_case *cc) {
     return acc;
 }
 
-/* Runs one convolution into o with a fresh garbage workspace (the kernel must not rely on zeroed scratch). */
-static int run_conv(qk_isa isa, qk_pool *pool, int threads, const conv_case *cc, st_outbuf *o, st_rng *r) {
-    const qk_bconv2d_args a = conv_args(cc, o);
+/* Runs one convolution into o with a fresh garbage workspace (the kernel must not rely on zeroed scratch); with
+ * `prepared`, the zero-padding corrections come from qk_bconv2d_prepare_corrections (into garbage too), as the
+ * engine runs it, and the workspace is the smaller one that excludes them. */
+static int run_conv(qk_isa isa, qk_pool *pool, int threads, const conv_case *cc, st_outbuf *o, st_rng *r, int prepared) {
+    qk_bconv2d_args a = conv_args(cc, o);
+    void *corr = NULL;
+    if (prepared) {
+        const size_t corr_bytes = qk_bconv2d_corrections_bytes(&a);
+        corr = st_alloc(corr_bytes);
+        st_fill_random(r, corr, corr_bytes);
+        qk_bconv2d_prepare_corrections(&a, corr);
+        a.corrections = corr;
+    }
     const size_t ws_bytes = qk_bconv2d_workspace_bytes(&a);
     void *ws = st_alloc(ws_bytes);
     st_fill_random(r, ws, ws_bytes);
     const int rc = qk_bconv2d(isa, pool, threads, &a, ws);
     st_free(ws);
+    st_free(corr);
     return rc;
 }
 
@@ -184,11 +195,11 @@ void st_run_bconv(qk_isa isa, uint64_t seed, qk_pool *pool) {
                 ref = kind == QK_OUT_INT32 ? "float convolution of the ±1 tensors"
                                            : "float convolution + float transform";
             } else {
-                ref_rc = run_conv(QK_ISA_SCALAR, NULL, 1, &cc, &want, &r);
+                ref_rc = run_conv(QK_ISA_SCALAR, NULL, 1, &cc, &want, &r, 0);
             }
-            const int rc = run_conv(isa, NULL, 1, &cc, &got[ki], &r);
+            const int rc = run_conv(isa, NULL, 1, &cc, &got[ki], &r, (int)(idx + (size_t)ki) % 2);
 
-            st_test_begin(ST_FAM_BCONV, "%s", desc);
+            st_test_begin(ST_FAM_BCONV, "%s%s", desc, (idx + (size_t)ki) % 2 ? " prepared corrections" : "");
             if (rc != 0 || ref_rc != 0) st_fail("qk_bconv2d returned %d (scalar reference: %d)", rc, ref_rc);
             else st_check_output(&got[ki], &want, ref);
             if (kind == QK_OUT_BITS && !st_test_failed()) st_check_bits_match_float(&got[ki], &got[1]);
@@ -200,7 +211,7 @@ void st_run_bconv(qk_isa isa, uint64_t seed, qk_pool *pool) {
                     st_outbuf_make(&many, &r, kind, rows, cc.n, ldo_extra);
                     memcpy(many.init, got[ki].init, many.bytes);
                     st_outbuf_reset(&many);
-                    const int mrc = run_conv(isa, pool, threads, &cc, &many, &r);
+                    const int mrc = run_conv(isa, pool, threads, &cc, &many, &r, threads % 2);
                     st_test_begin(ST_FAM_MT, "bconv2d threads=%d %s", threads, desc);
                     if (mrc != 0) st_fail("qk_bconv2d returned %d", mrc);
                     else st_check_output(&many, &got[ki], "single-threaded");

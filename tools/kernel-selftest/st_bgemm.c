@@ -1,6 +1,7 @@
 /* st_bgemm.c — qk_bgemm for all three output transforms, and qk_bgemm_mt against qk_bgemm. */
 #include "st_out.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -149,6 +150,108 @@ static int32_t *naive_acc(const gemm_case *c) {
 static const qk_out_kind kinds[] = {QK_OUT_INT32, QK_OUT_FLOAT, QK_OUT_BITS};
 enum { N_KINDS = 3 };
 
+/* ---- small K: one or two words per row ------------------------------------------------------- */
+
+/* The small-K kernels (BiPointNet's 64- and 128-channel layers) hold a 64-channel block's weights in registers and
+ * turn a whole block into one store per row, with threshold bounds clamped to a byte. Their edges: kw 1 and 2 with
+ * K short of a word, channel counts around a panel (1..9), a block (63..65, 127..129) and many blocks (1024),
+ * every row count up to 9 and a whole point cloud, and thresholds at the extremes of the accumulator range. */
+enum { SEED_SMALLK = 0x736b0000 };
+static const size_t smallk_k[] = {1, 63, 64, 65, 100, 127, 128};
+static const size_t smallk_n[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 63, 64, 65, 127, 128, 129, 1024};
+/* Whole point clouds on top of the rotating small row counts. */
+static const shape smallk_big[] = {{1024, 64, 64},   {1024, 128, 64}, {1024, 1024, 128}, {1024, 65, 100},
+                                   {1024, 129, 127}, {1024, 9, 1},    {1024, 1024, 63},  {1024, 127, 128}};
+enum {
+    N_SMALLK_K = sizeof smallk_k / sizeof smallk_k[0],
+    N_SMALLK_N = sizeof smallk_n / sizeof smallk_n[0],
+    N_SMALLK_BIG = sizeof smallk_big / sizeof smallk_big[0],
+    N_SMALLK = N_SMALLK_K * N_SMALLK_N + N_SMALLK_BIG
+};
+
+static shape smallk_shape(uint32_t i) {
+    if (i >= N_SMALLK_K * N_SMALLK_N) return smallk_big[i - N_SMALLK_K * N_SMALLK_N];
+    const shape s = {1 + i % 9, smallk_n[i % N_SMALLK_N], smallk_k[i / N_SMALLK_N]};
+    return s;
+}
+
+/* Replaces about a third of the thresholds by the values where a byte-clamped popcount bound can go wrong: never
+ * (INT32_MIN, below −K), always (INT32_MAX, above K), and each side of ±K and 0. Flip bits stay random. The
+ * thresholds then no longer follow the float transform, so BITS is checked against thresh/flip directly. */
+static void extreme_thresholds(st_affine *t, st_rng *r, int32_t k) {
+    const int32_t pick[] = {INT32_MIN, INT32_MAX, -k - 1, -k, -k + 1, k - 1, k, k + 1, 0, 1, -1};
+    for (size_t ch = 0; ch < t->n; ch++) {
+        if (st_below(r, 3) == 0) t->thresh[ch] = pick[st_below(r, sizeof pick / sizeof pick[0])];
+    }
+}
+
+/* The definition from thresh and flip: bit = (acc < thresh) XOR flip, tail bits 0. */
+static void expect_bits_from_thresholds(st_outbuf *want, const st_affine *t, const int32_t *acc) {
+    for (size_t row = 0; row < want->rows; row++) {
+        uint64_t *bits = st_out_bits(want, row);
+        memset(bits, 0, want->live * 8);
+        for (size_t ch = 0; ch < want->n; ch++) {
+            const unsigned flip = (unsigned)((t->flip[ch / 64] >> (ch % 64)) & 1);
+            const unsigned bit = (unsigned)(acc[row * want->n + ch] < t->thresh[ch]) ^ flip;
+            bits[ch / 64] |= (uint64_t)bit << (ch % 64);
+        }
+    }
+}
+
+/* acc from the row-major weights, word by word (the ±1 definition is checked on small shapes above; these
+ * reach a million outputs, too many for it under qemu). */
+static int32_t *rowwise_acc(const gemm_case *c) {
+    int32_t *acc = st_alloc(c->m * c->n * sizeof(int32_t));
+    for (size_t i = 0; i < c->m; i++) {
+        for (size_t ch = 0; ch < c->n; ch++) {
+            int32_t pop = 0;
+            for (size_t w = 0; w < c->kw; w++) pop += __builtin_popcountll(c->a[i * c->lda + w] ^ c->wrows[ch * c->kw + w]);
+            acc[i * c->n + ch] = (int32_t)c->k - 2 * pop;
+        }
+    }
+    return acc;
+}
+
+static void run_smallk(qk_isa isa, uint64_t seed) {
+    for (uint32_t idx = 0; idx < N_SMALLK; idx++) {
+        const shape s = smallk_shape(idx);
+        st_rng r;
+        st_rng_seed(&r, seed, SEED_SMALLK, idx);
+        /* Every other case saturates rows and weights, so counts reach 0 and 128 against the clamped bounds. */
+        const int extreme = idx % 2 == 1, pad_lda = idx % 3 == 1;
+        gemm_case c;
+        gemm_case_make(&c, &r, s, pad_lda, 0, extreme);
+        extreme_thresholds(&c.t, &r, (int32_t)c.k);
+        int32_t *acc = isa == QK_ISA_SCALAR ? rowwise_acc(&c) : NULL;
+        for (int ki = 0; ki < N_KINDS; ki++) {
+            const qk_out_kind kind = kinds[ki];
+            const size_t ldo_extra = (idx / 2 + (size_t)ki) % 2 ? 1 + st_below(&r, kind == QK_OUT_BITS ? 2 : 9) : 0;
+            st_outbuf got, want;
+            st_outbuf_make(&got, &r, kind, c.m, c.n, ldo_extra);
+            st_outbuf_make(&want, &r, kind, c.m, c.n, ldo_extra);
+            qk_bgemm_args g = gemm_args(&c, &want);
+            const char *ref = "scalar";
+            if (acc) {
+                if (kind == QK_OUT_BITS) expect_bits_from_thresholds(&want, &c.t, acc);
+                else st_outbuf_expect(&want, &c.t, acc);
+                ref = kind == QK_OUT_BITS ? "(acc < thresh) ^ flip" : "word-wise popcount + transform";
+            } else {
+                qk_bgemm(QK_ISA_SCALAR, &g);
+            }
+            g = gemm_args(&c, &got);
+            qk_bgemm(isa, &g);
+            st_test_begin(ST_FAM_BGEMM, "small-K %s case %u M=%zu N=%zu K=%zu lda=%zu ldo=%zu%s", st_kind_name(kind), idx,
+                          c.m, c.n, c.k, c.lda, got.ldo, extreme ? " saturated" : "");
+            st_check_output(&got, &want, ref);
+            st_test_end();
+            st_outbuf_free(&got);
+            st_outbuf_free(&want);
+        }
+        st_free(acc);
+        gemm_case_free(&c);
+    }
+}
+
 void st_run_bgemm(qk_isa isa, uint64_t seed) {
     for (uint32_t idx = 0; idx < N_SHAPES; idx++) {
         const shape s = shape_at(seed, idx);
@@ -190,6 +293,7 @@ void st_run_bgemm(qk_isa isa, uint64_t seed) {
         st_free(acc);
         gemm_case_free(&c);
     }
+    run_smallk(isa, seed);
 }
 
 /* ---- multi-threaded --------------------------------------------------------------------------- */
@@ -199,6 +303,9 @@ void st_run_bgemm(qk_isa isa, uint64_t seed) {
 static const shape mt_shapes[] = {
     {1, 200, 129}, {3, 64, 64}, {2, 9, 1100}, {17, 9, 65}, {33, 129, 200}, {1000, 65, 129}, {129, 127, 1100},
     {7, 1000, 63},
+    /* small K: panel splits that cut the kernels' 64-channel blocks (2 rows, 1024 channels: chunks of 32 to 43
+     * panels; 5 rows of 17 panels), and row splits of whole point clouds */
+    {2, 1024, 64}, {5, 129, 100}, {3, 65, 1}, {1024, 1024, 128}, {1023, 64, 64}, {6, 200, 127},
 };
 enum { N_MT_SHAPES = sizeof mt_shapes / sizeof mt_shapes[0], MAX_THREADS = 4 };
 

@@ -82,7 +82,7 @@ void st_free(void *p) { free(p); }
 
 /* ---- bookkeeping ------------------------------------------------------------------------------- */
 
-static const char *const family_names[ST_FAM_COUNT] = {"bitpack", "bgemm", "bconv", "mt"};
+static const char *const family_names[ST_FAM_COUNT] = {"bitpack", "bgemm", "bconv", "mt", "bmaxpool", "f32"};
 
 /* Past this many printed failures per family a section only counts: a broken kernel fails hundreds of cases
  * identically. Per family, so one noisy group cannot hide the first message of another. */

@@ -82,15 +82,53 @@ typedef struct {
     size_t n;                 /* output channels */
     const uint64_t *weights;  /* panels of rows [ky][kx][qk_words(c)] words: qk_panel_words(n, kh·kwid·qk_words(c)) */
     const int32_t *tap_sums;  /* QK_PAD_ZERO: [kh·kwid][qk_round_nr(n)] from qk_conv_tap_sums; else unused */
+    const void *corrections;  /* optional, QK_PAD_ZERO: from qk_bconv2d_prepare_corrections for this geometry and
+                                 these tap sums (NULL: computed per call in the workspace) */
     qk_output out;            /* rows are output pixels oy·ow + ox */
 } qk_bconv2d_args;
 
 /** Per tap and channel, the sum of the ±1 weights (c − 2·popcount): the zero-padding correction table. */
 void qk_conv_tap_sums(const uint64_t *panels, size_t n, size_t c, size_t taps, int32_t *tap_sums);
-/** Bytes of scratch memory qk_bconv2d needs (64-byte aligned by the caller). */
+/** Bytes of scratch memory qk_bconv2d needs (64-byte aligned by the caller); less when args->corrections is set. */
 size_t qk_bconv2d_workspace_bytes(const qk_bconv2d_args *args);
+/** Bytes of the zero-padding corrections of this geometry (64-byte aligned by the caller). */
+size_t qk_bconv2d_corrections_bytes(const qk_bconv2d_args *args);
+/** Once at load: the zero-padding corrections into `corrections` (qk_bconv2d_corrections_bytes long), to be passed
+ *  as args->corrections. They point into themselves, so the buffer must not move. No-op for QK_PAD_ONE. */
+void qk_bconv2d_prepare_corrections(const qk_bconv2d_args *args, void *corrections);
 /** Binary convolution by packed im2col + bgemm; returns 0, or −1 if the geometry is inconsistent. */
 int qk_bconv2d(qk_isa isa, qk_pool *pool, int threads, const qk_bconv2d_args *args, void *workspace);
+
+/* ---- binary layer fused with the max over its rows (BiPointNet's max-pool over points) ---------------- */
+
+/** y[j] = max over rows m < M of ((float)acc[m][j]·mul[j] + bias[j]) + offset, acc = k_bits − 2·popcount(A[m] XOR W[j]),
+ *  bit for bit what QK_OUT_FLOAT followed by the running max `best = v[0]; if (v[m] > best) best = v[m]` computes
+ *  (two roundings, then one for + offset), but without any [M, N] float matrix: the affine map is monotone in acc, so
+ *  only the best popcount of each channel is kept while the rows stream, and the map runs once per channel. */
+typedef struct {
+    size_t m, n;            /* rows (points) and output channels; M = 0 leaves y untouched */
+    size_t kw;              /* 64-bit words per row of A and per channel of W */
+    int32_t k_bits;         /* K, the number of real ±1 elements per row (tail bits of A and W are 0) */
+    const uint64_t *a;      /* row m at a + m·lda */
+    size_t lda;             /* words, ≥ kw */
+    const uint64_t *w;      /* from qk_bmaxpool_prepare with the same n, kw, k_bits and mul */
+    const float *mul;       /* qk_round_nr(n) each, as for QK_OUT_FLOAT */
+    const float *bias;      /* qk_round_nr(n) */
+    float offset;           /* added after the max (BiPointNet's entropy-maximizing aggregation offset) */
+    float *y;               /* n floats */
+} qk_bmaxpool_args;
+
+/** Words of the prepared weights qk_bmaxpool reads (the panel layout: qk_panel_words(n, kw)). */
+size_t qk_bmaxpool_prepared_words(size_t n, size_t kw);
+/** Once at load: copies panels (qk_pack_panels layout) to `prepared` with the k_bits valid bits of every channel whose
+ *  mul is finite and < 0 inverted (tail bits stay 0), so popcount(a XOR w') = k_bits − popcount(a XOR w) and the
+ *  best row of every channel is the one with the smallest popcount. */
+void qk_bmaxpool_prepare(const uint64_t *panels, size_t n, size_t kw, int32_t k_bits, const float *mul,
+                         uint64_t *prepared);
+/** The fused layer with the given ISA (which must be supported). Channels with mul = ±0, ±inf or NaN, or a non-finite
+ *  bias, take an exact scalar path (the map is not monotone or not NaN-free there). `threads` workers of the pool
+ *  (pool may be NULL for 1) split the channels in one parallel region. */
+void qk_bmaxpool(qk_isa isa, qk_pool *pool, int threads, const qk_bmaxpool_args *args);
 
 #ifdef __cplusplus
 }
