@@ -27,7 +27,9 @@ public final class Engine {
     /// Steps that compute more than one graph node (a fused max over points, an FP32 or add output stage).
     public var fusedSteps: Int { plan.steps.filter { $0.nodes.count > 1 }.count }
     /// The plan's steps in execution order, for the per-step profile (`profile(input:output:stepNanoseconds:)`).
-    public var steps: [PlanStepInfo] { plan.steps.map { PlanStepInfo(kernel: $0.step.kernelName, nodes: $0.nodes) } }
+    public var steps: [PlanStepInfo] {
+        plan.steps.map { PlanStepInfo(kernel: $0.step.kernelName, nodes: $0.nodes, threads: min(threads, Int($0.parallelism))) }
+    }
 
     private let plan: PlanBuilder.Result
     private let pool: OpaquePointer?
@@ -73,7 +75,7 @@ public final class Engine {
         try load(input, output)
         // Indexing the steps in place (no iterator) keeps even an unoptimized build free of allocations.
         let steps = plan.steps
-        for i in steps.indices { steps[i].step.run(isa: isa, pool: pool, threads: Int32(threads)) }
+        for i in steps.indices { steps[i].step.run(isa: isa, pool: pool, threads: min(Int32(threads), steps[i].parallelism)) }
         store(output)
     }
 
@@ -88,7 +90,7 @@ public final class Engine {
         let steps = plan.steps
         var before = Self.nanoseconds()
         for i in steps.indices {
-            steps[i].step.run(isa: isa, pool: pool, threads: Int32(threads))
+            steps[i].step.run(isa: isa, pool: pool, threads: min(Int32(threads), steps[i].parallelism))
             let after = Self.nanoseconds()
             stepNanoseconds[i] &+= after &- before
             before = after

@@ -3,6 +3,8 @@
 struct PlannedStep {
     var step: Step
     var nodes: [Int]
+    /// The most threads this step is worth splitting over (1: too little work to repay waking the pool).
+    var parallelism: Int32 = 1
 }
 
 /// What the profiler shows for one step of a plan.
@@ -11,4 +13,6 @@ public struct PlanStepInfo: Sendable, Equatable {
     public let kernel: String
     /// Indices into the model's graph nodes, in execution order.
     public let nodes: [Int]
+    /// Threads the step runs on: the engine's, or fewer when the step has too little work to split.
+    public let threads: Int
 }

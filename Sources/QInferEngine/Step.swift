@@ -71,9 +71,9 @@ enum Step {
     func run(isa: qk_isa, pool: OpaquePointer?, threads: Int32) {
         switch self {
         case var .dense(args):
-            qk_f32_dense(isa, &args)
+            qk_f32_dense_mt(isa, pool, threads, &args)
         case var .conv2d(args):
-            qk_f32_conv2d(isa, &args)
+            qk_f32_conv2d_mt(isa, pool, threads, &args)
         case .eltwise(let a, let rows, let c, var out):
             qk_f32_eltwise(isa, rows, c, a, &out)
         case let .signPack(x, rows, c, out):

@@ -64,7 +64,7 @@ static inline QK_TARGET_AVX2 __attribute__((always_inline)) void tile(const qk_b
 }
 
 static QK_TARGET_AVX2 void bgemm_avx2(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
-    if (qk_smallk_applies(g)) {
+    if (qk_smallk_applies(g, m0, m1)) {
         qk_bgemm_smallk_avx2(g, m0, m1, p0, p1);
         return;
     }

@@ -87,7 +87,7 @@ static inline QK_TARGET_AVX512 __attribute__((always_inline)) void tile_rows(con
 }
 
 static QK_TARGET_AVX512 void bgemm_avx512(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
-    if (qk_smallk_applies(g)) {
+    if (qk_smallk_applies(g, m0, m1)) {
         qk_bgemm_smallk_avx512(g, m0, m1, p0, p1);
         return;
     }

@@ -95,7 +95,7 @@ static inline __attribute__((always_inline)) void tile(const qk_bgemm_args *g, s
 }
 
 static void bgemm_neon(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
-    if (qk_smallk_applies(g)) {
+    if (qk_smallk_applies(g, m0, m1)) {
         qk_bgemm_smallk_neon(g, m0, m1, p0, p1);
         return;
     }

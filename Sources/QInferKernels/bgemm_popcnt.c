@@ -8,7 +8,7 @@
 #define QK_TARGET_POPCNT __attribute__((target("popcnt")))
 
 static QK_TARGET_POPCNT void bgemm_popcnt(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0, size_t p1) {
-    if (qk_smallk_applies(g)) {
+    if (qk_smallk_applies(g, m0, m1)) {
         qk_bgemm_smallk_popcnt(g, m0, m1, p0, p1);
         return;
     }

@@ -8,8 +8,8 @@
  * bits, or whole vectors of int32/float). Thresholds, flip bits and the live-channel mask are prepared once per
  * block, outside the row loop.
  *
- * Not covered (the general kernel runs instead): kw > 2, and row_corr (zero-padding corrections, a convolution's
- * business, whose K is 9 taps × channels anyway). */
+ * Not covered (the general kernel runs instead): kw > 2, row_corr (zero-padding corrections, a convolution's
+ * business, whose K is 9 taps × channels anyway), and calls of fewer than QK_SMALLK_MIN_ROWS rows. */
 #ifndef BGEMM_SMALLK_H
 #define BGEMM_SMALLK_H
 
@@ -21,8 +21,14 @@
  * stay registers; clang does that at -O2 on its own, GCC (the cross-compiled self-test) needs telling. */
 #define QK_SK_UNROLL _Pragma("GCC unroll 16")
 
-/** Whether the small-K kernels compute this GEMM. */
-static inline int qk_smallk_applies(const qk_bgemm_args *g) { return (g->kw == 1 || g->kw == 2) && !g->row_corr; }
+/* Below this many rows a call's per-block set-up (weights into registers, 64 threshold bounds) costs about what
+ * the general tile spends on the whole call; from here on the row loop wins. */
+#define QK_SMALLK_MIN_ROWS 4
+
+/** Whether the small-K kernels compute rows [m0, m1) of this GEMM. */
+static inline int qk_smallk_applies(const qk_bgemm_args *g, size_t m0, size_t m1) {
+    return (g->kw == 1 || g->kw == 2) && !g->row_corr && m1 - m0 >= QK_SMALLK_MIN_ROWS;
+}
 
 /* The small-K entry points, one per ISA (same contract as qk_bgemm_fn; callers check qk_smallk_applies). */
 #if defined(__x86_64__)
@@ -64,18 +70,38 @@ static inline qk_smallk_block qk_smallk_block_at(const qk_bgemm_args *g, size_t 
     return b;
 }
 
-/** Word k of channel c's weights; channels past the padded panels read as zero (never loaded). */
-static inline uint64_t qk_smallk_weight(const qk_bgemm_args *g, size_t c, size_t k) {
-    if (c >= qk_round_nr(g->n)) return 0;
-    return g->w[((c / QK_NR) * g->kw + k) * QK_NR + c % QK_NR];
+/** How many of the block's channels have panel words and per-channel entries: a multiple of QK_NR, the rest of
+ *  the block computes on zero weights and is masked off (no array is read past qk_round_nr(n)). */
+static inline size_t qk_smallk_real(const qk_bgemm_args *g, size_t c0, size_t width) {
+    const size_t nr = qk_round_nr(g->n);
+    return nr - c0 < width ? nr - c0 : width;
 }
 
-/** Channel c's threshold as a popcount bound that fits a byte: bit = (acc < t) ⇔ pop ≥ ⌊(K − t)/2⌋ + 1, clamped to
- *  [0, 255] (pop ≤ 128 here, so 0 means always and 255 never). 64-bit so t = INT32_MIN cannot overflow. */
-static inline uint8_t qk_smallk_pop_bound(const qk_bgemm_args *g, size_t c) {
-    if (c >= qk_round_nr(g->n)) return 255; /* no threshold entry; the bit is masked off anyway */
-    const int64_t bound = (((int64_t)g->k_bits - g->out.thresh[c]) >> 1) + 1; /* arithmetic shift: floor */
-    return (uint8_t)(bound < 0 ? 0 : bound > 255 ? 255 : bound);
+/** Word k of the block's channel i (i < qk_smallk_real), from the panel layout; pw = g->w + first panel · kw · 8. */
+static inline uint64_t qk_smallk_weight(const uint64_t *pw, size_t kw, size_t i, size_t k) {
+    return pw[((i / QK_NR) * kw + k) * QK_NR + i % QK_NR];
+}
+
+/** The block's thresholds as popcount bounds that fit a byte: bit = (acc < t) ⇔ pop ≥ ⌊(K − t)/2⌋ + 1, clamped to
+ *  [0, 255] (pop ≤ 128 here, so 0 means always and 255 never; the channels past the real ones get never).
+ *  64-bit so t = INT32_MIN cannot overflow. */
+static inline void qk_smallk_pop_bounds(const qk_bgemm_args *g, size_t c0, size_t width, uint8_t *bound) {
+    const size_t real = qk_smallk_real(g, c0, width);
+    const int32_t *t = g->out.thresh + c0;
+    const int64_t k = g->k_bits;
+    for (size_t i = 0; i < real; i++) {
+        const int64_t b = ((k - t[i]) >> 1) + 1; /* arithmetic shift: floor */
+        bound[i] = (uint8_t)(b < 0 ? 0 : b > 255 ? 255 : b);
+    }
+    for (size_t i = real; i < width; i++) bound[i] = 255;
+}
+
+/** The block's FLOAT scale and bias, zero past the real channels (the vector code reads whole blocks). */
+static inline void qk_smallk_affine(const qk_bgemm_args *g, size_t c0, size_t width, float *mul, float *bias) {
+    const size_t real = qk_smallk_real(g, c0, width);
+    memcpy(mul, g->out.mul + c0, real * sizeof(float));
+    memcpy(bias, g->out.bias + c0, real * sizeof(float));
+    for (size_t i = real; i < width; i++) mul[i] = bias[i] = 0.0f;
 }
 
 /** Flip bits of channels c0..c0+63 (c0 a multiple of 8), as the bit layout of the output. */

@@ -20,8 +20,9 @@
 
 #define SK_INLINE static inline QK_TARGET_AVX2 __attribute__((always_inline))
 
-/* Sums < 2^16 in 64-bit lanes read as [sum, 0] dword pairs, so an unsigned-saturating dword pack of two such
- * vectors is a plain merge: 16 qword vectors → 8 vectors of 8 dword sums. */
+/* A sum < 2^16 in a 64-bit lane is a [sum, 0] dword pair; the dword → word pack turns it into a [sum, 0] word
+ * pair, i.e. one dword holding the sum. So a pack of two such vectors merges them: 16 qword vectors → 8 vectors
+ * of 8 dword sums, no shifts or blends. */
 SK_INLINE void pack_to_dwords(const __m256i q[SK_SLOTS], __m256i d[8]) {
     QK_SK_UNROLL
     for (int u = 0; u < 8; u++) d[u] = _mm256_packus_epi32(q[2 * u], q[2 * u + 1]);
@@ -90,7 +91,7 @@ SK_INLINE void row_sums(const uint64_t *a, const sk_planes *wp, const int kw, __
 SK_INLINE void block_bits(const qk_bgemm_args *g, const qk_smallk_block *b, const sk_planes *wp, const int kw,
                           size_t m0, size_t m1) {
     uint8_t bound[SK_WIDTH];
-    for (int i = 0; i < SK_WIDTH; i++) bound[i] = qk_smallk_pop_bound(g, b->c0 + (size_t)i);
+    qk_smallk_pop_bounds(g, b->c0, SK_WIDTH, bound);
     const __m256i bound_lo = _mm256_loadu_si256((const __m256i *)bound);
     const __m256i bound_hi = _mm256_loadu_si256((const __m256i *)(bound + 32));
     const uint64_t flip = qk_smallk_flip(g, b->c0, SK_WIDTH), live = b->live;
@@ -115,13 +116,7 @@ SK_INLINE void block_bits(const qk_bgemm_args *g, const qk_smallk_block *b, cons
 SK_INLINE void block_values(const qk_bgemm_args *g, const qk_smallk_block *b, const sk_planes *wp, const int kw,
                             const int as_float, size_t m0, size_t m1) {
     float mul[SK_WIDTH], bias[SK_WIDTH];
-    if (as_float) {
-        for (size_t i = 0; i < SK_WIDTH; i++) {
-            const int real = b->c0 + i < qk_round_nr(g->n); /* the per-channel arrays end there */
-            mul[i] = real ? g->out.mul[b->c0 + i] : 0.0f;
-            bias[i] = real ? g->out.bias[b->c0 + i] : 0.0f;
-        }
-    }
+    if (as_float) qk_smallk_affine(g, b->c0, SK_WIDTH, mul, bias);
     const __m256i k_int = _mm256_set1_epi32(g->k_bits);
     const size_t ldo = g->out.ldo;
     uint32_t *out = (uint32_t *)g->out.out + m0 * ldo + b->c0;
@@ -152,11 +147,14 @@ SK_INLINE void run_blocks(const qk_bgemm_args *g, const int kw, size_t m0, size_
     network_slots(g->out.kind == QK_OUT_BITS, slot_of);
     for (size_t pb = p0 / (SK_WIDTH / QK_NR) * (SK_WIDTH / QK_NR); pb < p1; pb += SK_WIDTH / QK_NR) {
         const qk_smallk_block b = qk_smallk_block_at(g, pb, SK_WIDTH, p0, p1);
+        const size_t real = qk_smallk_real(g, b.c0, SK_WIDTH);
+        const uint64_t *pw = g->w + pb * (size_t)kw * QK_NR;
         sk_planes wp;
-        for (int pos = 0; pos < SK_WIDTH; pos++) {
+        if (real < SK_WIDTH) memset(&wp, 0, sizeof wp);
+        for (size_t pos = 0; pos < real; pos++) {
             const int t = slot_of[pos] / 4, lane = slot_of[pos] % 4;
             for (int k = 0; k < kw; k++) {
-                const uint64_t word = qk_smallk_weight(g, b.c0 + (size_t)pos, (size_t)k);
+                const uint64_t word = qk_smallk_weight(pw, (size_t)kw, pos, (size_t)k);
                 wp.plane[((t * kw + k) * 2 + 0) * 4 + lane] = word & 0x0f0f0f0f0f0f0f0full;
                 wp.plane[((t * kw + k) * 2 + 1) * 4 + lane] = (word >> 4) & 0x0f0f0f0f0f0f0f0full;
             }

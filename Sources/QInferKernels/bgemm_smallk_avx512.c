@@ -30,8 +30,9 @@
 
 #define SK_INLINE static inline QK_TARGET_AVX512 __attribute__((always_inline))
 
-/* Counts < 2^16 in 64-bit lanes read as [count, 0] dword pairs, so an unsigned-saturating dword pack of two such
- * vectors is a plain merge: 8 qword vectors → 4 vectors of 16 dword counts. */
+/* A count < 2^16 in a 64-bit lane is a [count, 0] dword pair; the dword → word pack turns it into a [count, 0]
+ * word pair, i.e. one dword holding the count. So a pack of two such vectors merges them: 8 qword vectors → 4
+ * vectors of 16 dword counts, no shifts or blends. */
 SK_INLINE void pack_to_dwords(const __m512i q[SK_SLOTS], __m512i d[4]) {
     QK_SK_UNROLL
     for (int u = 0; u < 4; u++) d[u] = _mm512_packus_epi32(q[2 * u], q[2 * u + 1]);
@@ -77,22 +78,31 @@ SK_INLINE void row_counts(const uint64_t *a, const __m512i *w, const int kw, __m
     }
 }
 
+/* One row's packed decisions: bit i = (count of channel c0 + i ≥ its bound). */
+SK_INLINE uint64_t row_bits(const uint64_t *a, const __m512i *w, const int kw, __m512i bounds) {
+    __m512i q[SK_SLOTS];
+    row_counts(a, w, kw, q);
+    return (uint64_t)_mm512_cmpge_epu8_mask(pack_to_bytes(q), bounds);
+}
+
 SK_INLINE void block_bits(const qk_bgemm_args *g, const qk_smallk_block *b, const __m512i *w, const int kw,
                           size_t m0, size_t m1) {
     uint8_t bound[SK_WIDTH];
-    for (int i = 0; i < SK_WIDTH; i++) bound[i] = qk_smallk_pop_bound(g, b->c0 + (size_t)i);
+    qk_smallk_pop_bounds(g, b->c0, SK_WIDTH, bound);
     const __m512i bounds = _mm512_loadu_si512((const void *)bound);
     const uint64_t flip = qk_smallk_flip(g, b->c0, SK_WIDTH), live = b->live;
     const size_t ldo = g->out.ldo;
     uint8_t *out = (uint8_t *)((uint64_t *)g->out.out + m0 * ldo) + b->c0 / 8;
     const uint64_t *a = g->a + m0 * g->lda; /* locals: the output stores may alias *g for all the compiler knows */
     const size_t lda = g->lda;
-    for (size_t m = m0; m < m1; m++, a += lda, out += ldo * 8) {
-        __m512i q[SK_SLOTS];
-        row_counts(a, w, kw, q);
-        const uint64_t below = (uint64_t)_mm512_cmpge_epu8_mask(pack_to_bytes(q), bounds);
-        qk_smallk_store_bits(out, (below ^ flip) & live, b->byte_lo, b->byte_hi);
+    size_t m = m0;
+    /* Two rows per step: one row's chain (XOR → popcount → three packs → compare) is long, two overlap better. */
+    for (; m + 2 <= m1; m += 2, a += 2 * lda, out += 16 * ldo) {
+        const uint64_t below0 = row_bits(a, w, kw, bounds), below1 = row_bits(a + lda, w, kw, bounds);
+        qk_smallk_store_bits(out, (below0 ^ flip) & live, b->byte_lo, b->byte_hi);
+        qk_smallk_store_bits(out + 8 * ldo, (below1 ^ flip) & live, b->byte_lo, b->byte_hi);
     }
+    if (m < m1) qk_smallk_store_bits(out, (row_bits(a, w, kw, bounds) ^ flip) & live, b->byte_lo, b->byte_hi);
 }
 
 /* INT32/FLOAT: acc = K − 2·pop. The float path forms K − 2·pop in float, exact for these magnitudes and so equal
@@ -102,16 +112,12 @@ SK_INLINE void block_bits(const qk_bgemm_args *g, const qk_smallk_block *b, cons
 SK_INLINE void block_values(const qk_bgemm_args *g, const qk_smallk_block *b, const __m512i *w, const int kw,
                             const int as_float, size_t m0, size_t m1) {
     float mul[SK_WIDTH], bias[SK_WIDTH];
-    __m512i vmul[4], vbias[4];
+    __m512 vmul[4], vbias[4];
     if (as_float) {
-        for (size_t i = 0; i < SK_WIDTH; i++) {
-            const int real = b->c0 + i < qk_round_nr(g->n); /* the per-channel arrays end there */
-            mul[i] = real ? g->out.mul[b->c0 + i] : 0.0f;
-            bias[i] = real ? g->out.bias[b->c0 + i] : 0.0f;
-        }
+        qk_smallk_affine(g, b->c0, SK_WIDTH, mul, bias);
         for (int u = 0; u < 4; u++) {
-            vmul[u] = _mm512_castps_si512(_mm512_loadu_ps(mul + 16 * u));
-            vbias[u] = _mm512_castps_si512(_mm512_loadu_ps(bias + 16 * u));
+            vmul[u] = _mm512_loadu_ps(mul + 16 * u);
+            vbias[u] = _mm512_loadu_ps(bias + 16 * u);
         }
     }
     const __m512i k_int = _mm512_set1_epi32(g->k_bits);
@@ -132,8 +138,8 @@ SK_INLINE void block_values(const qk_bgemm_args *g, const qk_smallk_block *b, co
             if (as_float) {
                 const __m512 pop = _mm512_sub_ps(_mm512_castsi512_ps(_mm512_or_si512(d[u], two23_bits)), two23);
                 const __m512 acc = _mm512_sub_ps(k_float, _mm512_add_ps(pop, pop));
-                const __m512 scaled = _mm512_mul_ps(acc, _mm512_castsi512_ps(vmul[u]));
-                v[u] = _mm512_castps_si512(_mm512_add_ps(scaled, _mm512_castsi512_ps(vbias[u])));
+                const __m512 scaled = _mm512_mul_ps(acc, vmul[u]);
+                v[u] = _mm512_castps_si512(_mm512_add_ps(scaled, vbias[u]));
             } else {
                 v[u] = _mm512_sub_epi32(k_int, _mm512_add_epi32(d[u], d[u]));
             }
@@ -157,10 +163,13 @@ SK_INLINE void run_blocks(const qk_bgemm_args *g, const int kw, size_t m0, size_
     network_slots(to_bytes, slot_of);
     for (size_t pb = p0 / (SK_WIDTH / QK_NR) * (SK_WIDTH / QK_NR); pb < p1; pb += SK_WIDTH / QK_NR) {
         const qk_smallk_block b = qk_smallk_block_at(g, pb, SK_WIDTH, p0, p1);
+        const size_t real = qk_smallk_real(g, b.c0, SK_WIDTH);
+        const uint64_t *pw = g->w + pb * (size_t)kw * QK_NR;
         uint64_t slots[SK_SLOTS * 2 * 8]; /* [vector][word][lane] */
-        for (int pos = 0; pos < SK_WIDTH; pos++) {
+        if (real < SK_WIDTH) memset(slots, 0, sizeof slots);
+        for (size_t pos = 0; pos < real; pos++) {
             const int t = slot_of[pos] / 8, lane = slot_of[pos] % 8;
-            for (int k = 0; k < kw; k++) slots[(t * kw + k) * 8 + lane] = qk_smallk_weight(g, b.c0 + (size_t)pos, (size_t)k);
+            for (int k = 0; k < kw; k++) slots[(t * kw + k) * 8 + lane] = qk_smallk_weight(pw, (size_t)kw, pos, (size_t)k);
         }
         __m512i w[SK_SLOTS * 2];
         QK_SK_UNROLL

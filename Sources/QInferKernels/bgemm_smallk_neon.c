@@ -20,7 +20,8 @@
 
 #define SK_INLINE static inline __attribute__((always_inline))
 
-/* Sums each channel's 8 byte counts: 2n registers of 2 channels → n/4 registers of 16 channels (n = 16 or 8). */
+/* Sums each channel's 8 byte counts: `regs` registers of 2 channels × 8 bytes → regs/8 registers of 16 channels
+ * × 1 byte, channel order kept. */
 SK_INLINE void reduce_counts(uint8x16_t c[SK_REGS], const int regs, uint8x16_t out[2]) {
     QK_SK_UNROLL
     for (int live = regs; live > regs / 8; live /= 2) {
@@ -63,7 +64,7 @@ SK_INLINE void block_bits(const qk_bgemm_args *g, const qk_smallk_block *b, cons
                           size_t m0, size_t m1) {
     const int width = 32 / kw, vecs = width / 16;
     uint8_t bound[32] = {0};
-    for (int i = 0; i < width; i++) bound[i] = qk_smallk_pop_bound(g, b->c0 + (size_t)i);
+    qk_smallk_pop_bounds(g, b->c0, (size_t)width, bound);
     const uint8x16_t bound0 = vld1q_u8(bound), bound1 = vld1q_u8(bound + 16);
     const uint64_t flip = qk_smallk_flip(g, b->c0, (size_t)width), live = b->live;
     const size_t ldo = g->out.ldo;
@@ -85,14 +86,7 @@ SK_INLINE void block_values(const qk_bgemm_args *g, const qk_smallk_block *b, co
                             const int as_float, size_t m0, size_t m1) {
     const int width = 32 / kw, vecs = width / 16;
     float mul[32], bias[32];
-    if (as_float) {
-        for (int i = 0; i < width; i++) {
-            const size_t c = b->c0 + (size_t)i;
-            const int real = c < qk_round_nr(g->n); /* the per-channel arrays end there */
-            mul[i] = real ? g->out.mul[c] : 0.0f;
-            bias[i] = real ? g->out.bias[c] : 0.0f;
-        }
-    }
+    if (as_float) qk_smallk_affine(g, b->c0, (size_t)width, mul, bias);
     const int32x4_t k = vdupq_n_s32(g->k_bits);
     const size_t ldo = g->out.ldo;
     uint32_t *out = (uint32_t *)g->out.out + m0 * ldo + b->c0;

@@ -25,13 +25,16 @@ static float affine(int32_t acc, float mul, float bias) {
 }
 
 /* The reference running max for one channel whose map is not monotone or may be NaN (rare: dead or broken BN
- * channels), popcounts recomputed from the prepared weights with the inversion undone. */
+ * channels), popcounts recomputed from the prepared weights with the inversion undone. With mul = ±0 or NaN every
+ * row's v has the same value (±0 + bias, or a NaN whose payload does not depend on acc), so `v > best` never holds
+ * and v[0] is the answer: a dead channel (BatchNorm scale 0) costs one row, not M. */
 static float exact_max(const qk_bmaxpool_args *g, size_t ch) {
     const uint64_t *panel = g->w + ch / QK_NR * g->kw * QK_NR + ch % QK_NR;
     const float mul = g->mul[ch], bias = g->bias[ch];
     const int inverted = qk_bmaxpool_inverted(mul);
+    const size_t rows = mul == 0.0f || isnan(mul) ? 1 : g->m;
     float best = 0.0f;
-    for (size_t m = 0; m < g->m; m++) {
+    for (size_t m = 0; m < rows; m++) {
         const uint64_t *a = g->a + m * g->lda;
         uint32_t pop = 0;
         for (size_t k = 0; k < g->kw; k++) pop += qk_bmaxpool_popcount64(a[k] ^ panel[k * QK_NR]);

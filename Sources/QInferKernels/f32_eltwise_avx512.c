@@ -24,9 +24,10 @@ QK_F32_INLINE_AVX512 void block(const float *a, size_t row0, size_t j0, size_t c
         for (int v = 0; v < nv; v++) acc[r][v] = QK_F32_LD16(a + (row0 + r) * c + j0 + 16 * v, v);
     uint64_t word[QK_F32_MR] = {0};
     qk_f32_epilogue16(acc, mr, nv, row0, j0, c, NULL, o, word);
-    if (o->bits)
+    if (o->bits) {
         QK_F32_UNROLL
         for (int r = 0; r < mr; r++) o->bits[(row0 + (size_t)r) * qk_words(c) + j0 / 64] = word[r];
+    }
 }
 
 #define QK_F32_BLOCK_CASE(mr, nv)                                                                                  \

@@ -1,19 +1,17 @@
-/* f32_eltwise_scalar.c — the reference elementwise pass: v = a (+ residual), clamp, then float and/or sign bits. */
+/* f32_eltwise_scalar.c — the reference elementwise pass: v = a (+ residual), clamp, then float and/or sign bits,
+ * 64 values (one word of sign bits) at a time. */
 #include "f32_internal.h"
 
+#include <string.h>
+
 void qk_f32_eltwise_scalar(size_t rows, size_t c, const float *a, const qk_f32_epilogue *out) {
-    const qk_f32_epilogue local = *out, *o = &local; /* the stores could alias *out: keep its fields in registers */
-    const size_t words = qk_words(c);
+    const qk_f32_epilogue local = *out; /* the stores could alias *out: keep its fields in registers */
     for (size_t row = 0; row < rows; row++) {
-        uint64_t word = 0;
-        for (size_t j = 0; j < c; j++) {
-            const float v = qk_f32_finish(o, row, c, j, a[row * c + j]);
-            if (o->y) o->y[row * c + j] = v;
-            word |= (uint64_t)(v < 0.0f) << (j % 64);
-            if (j % 64 == 63 || j + 1 == c) {
-                if (o->bits) o->bits[row * words + j / 64] = word;
-                word = 0;
-            }
+        for (size_t j0 = 0; j0 < c; j0 += 64) {
+            const size_t m = c - j0 < 64 ? c - j0 : 64;
+            float v[64]; /* a copy, so y may be a itself */
+            memcpy(v, a + row * c + j0, m * sizeof *v);
+            qk_f32_finish_chunk(&local, row, c, j0, m, v);
         }
     }
 }

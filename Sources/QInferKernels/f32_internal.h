@@ -62,11 +62,28 @@ static inline float qk_f32_clamp(float v, float lo, float hi) {
     return hi < t ? hi : t;
 }
 
-/** Residual and clamp stages of the epilogue for one value (row `row`, channel j of n). */
-static inline float qk_f32_finish(const qk_f32_epilogue *o, size_t row, size_t n, size_t j, float v) {
-    if (o->residual) v = v + o->residual[row * n + j];
-    if (o->clamp) v = qk_f32_clamp(v, o->lo, o->hi);
-    return v;
+/** The epilogue after the bias for channels j0 .. j0+m of row `row` (m ≤ 64, j0 a multiple of 64: one word of sign
+ *  bits), in place on v[0..m). One loop per stage rather than one pass with every test per value: each loop is
+ *  plain enough for the compiler to vectorize without changing a result, which keeps the scalar variant (also what
+ *  popcnt-only x86 runs) from being the slowest way to do an elementwise pass. */
+static inline void qk_f32_finish_chunk(const qk_f32_epilogue *o, size_t row, size_t n, size_t j0, size_t m, float *v) {
+    if (o->residual) {
+        const float *res = o->residual + row * n + j0;
+        for (size_t i = 0; i < m; i++) v[i] = v[i] + res[i];
+    }
+    if (o->clamp) {
+        const float lo = o->lo, hi = o->hi;
+        for (size_t i = 0; i < m; i++) v[i] = qk_f32_clamp(v[i], lo, hi);
+    }
+    if (o->y) {
+        float *y = o->y + row * n + j0;
+        for (size_t i = 0; i < m; i++) y[i] = v[i];
+    }
+    if (o->bits) {
+        uint64_t word = 0; /* bits past m stay 0 */
+        for (size_t i = 0; i < m; i++) word |= (uint64_t)(v[i] < 0.0f) << i;
+        o->bits[row * qk_words(n) + j0 / 64] = word;
+    }
 }
 
 #endif

@@ -44,9 +44,10 @@ QK_F32_INLINE_AVX512 void block(const qk_f32_tile *t, const qk_f32_epilogue *o, 
     uint64_t word[QK_F32_MR] = {0};
     qk_f32_epilogue16(acc, mr, nv, t->row0, j0, t->n, t->bias, o, word);
     /* the block is the whole word: channels past n (and past the last vector) are 0 bits */
-    if (o->bits)
+    if (o->bits) {
         QK_F32_UNROLL
         for (int r = 0; r < mr; r++) o->bits[(t->row0 + (size_t)r) * qk_words(t->n) + j0 / 64] = word[r];
+    }
 }
 
 #define QK_F32_BLOCK_CASE(mr, nv)                                                                                  \

@@ -56,6 +56,14 @@ let modelCases: [ModelCase] = [
     },
 ]
 
+/// Shipped-size models, too slow for the float reference at every ISA: their layers have enough work that the
+/// engine splits them over threads (qk_bmaxpool by channels, FP32 and binary layers by rows).
+let threadedCases: [ModelCase] = [
+    ModelCase(testDescription: "pointnet 1024 pts, folded 64→128→1024, fused max") {
+        try randomPointNet(seed: 19, points: 1024, widths: [64, 128, 1024], classes: 14, maxRightAfterBinary: true, foldedFirstLayer: true)
+    },
+]
+
 private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
 
 @Suite struct EngineTests {
@@ -128,7 +136,7 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
         #expect(plain.arenaBytes >= points * n * 4, "plain: the [points, n] floats are in the arena")
     }
 
-    @Test("fused and plain plans give the same bits on every ISA and thread count", arguments: modelCases)
+    @Test("fused and plain plans give the same bits on every ISA and thread count", arguments: modelCases + threadedCases)
     func fusedEqualsPlain(_ c: ModelCase) throws {
         let model = try loadModel(try c.make())
         var rng = SplitMix64(seed: 15)
@@ -143,6 +151,14 @@ private func argmax(_ v: [Float]) -> Int { v.indices.max { v[$0] < v[$1] }! }
                 }
             }
         }
+    }
+
+    @Test("steps with enough work run on several threads, small ones on one")
+    func stepThreads() throws {
+        let model = try loadModel(try threadedCases[0].make())
+        let engine = try Engine(model: model, threads: 4)
+        #expect(engine.steps.map(\.threads) == [4, 4, 4, 4, 1, 1, 1, 1, 1], "\(engine.steps)")
+        #expect(try Engine(model: model, threads: 1).steps.allSatisfy { $0.threads == 1 })
     }
 
     @Test("the shipped models' fusions: which nodes each fused step computes")

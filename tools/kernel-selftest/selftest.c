@@ -42,8 +42,9 @@ static void run_section(qk_isa isa, uint64_t seed, qk_pool *pool) {
     st_run_bgemm(isa, seed);
     st_run_mt(isa, seed, pool); /* before bconv, whose threaded checks would otherwise fill the mt messages */
     st_run_bconv(isa, seed, pool);
-    st_run_f32(isa, seed);
+    st_run_f32(isa, seed, pool);
     st_run_bmaxpool(isa, seed, pool);
+    st_run_f32_threads(isa, seed, pool);
     st_section_end();
     printf("[%s] took %.1f s\n", qk_isa_name(isa), now_seconds() - t0);
 }

@@ -73,8 +73,10 @@ void st_run_bconv(qk_isa isa, uint64_t seed, qk_pool *pool);
 /* Multi-threaded entry points against single-threaded ones of the same ISA (bconv2d's share lives in
  * st_run_bconv, which already has the operands). */
 void st_run_mt(qk_isa isa, uint64_t seed, qk_pool *pool);
-/* FP32 dense, conv2d and elementwise epilogue (st_f32.c). */
-void st_run_f32(qk_isa isa, uint64_t seed);
+/* FP32 dense, conv2d (single- and multi-threaded) and the elementwise epilogue (st_f32.c). */
+void st_run_f32(qk_isa isa, uint64_t seed, qk_pool *pool);
 void st_run_bmaxpool(qk_isa isa, uint64_t seed, qk_pool *pool); /* fused binary layer + max over rows */
+/* qk_f32_dense_mt / qk_f32_conv2d_mt against one call of the same ISA (st_f32_threads.c). */
+void st_run_f32_threads(qk_isa isa, uint64_t seed, qk_pool *pool);
 
 #endif

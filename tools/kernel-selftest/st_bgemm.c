@@ -152,10 +152,11 @@ enum { N_KINDS = 3 };
 
 /* ---- small K: one or two words per row ------------------------------------------------------- */
 
-/* The small-K kernels (BiPointNet's 64- and 128-channel layers) hold a 64-channel block's weights in registers and
+/* The small-K kernels (BiPointNet's 64- and 128-channel layers) hold a block of channels' weights in registers and
  * turn a whole block into one store per row, with threshold bounds clamped to a byte. Their edges: kw 1 and 2 with
  * K short of a word, channel counts around a panel (1..9), a block (63..65, 127..129) and many blocks (1024),
- * every row count up to 9 and a whole point cloud, and thresholds at the extremes of the accumulator range. */
+ * every row count up to 9 (the fewest rows go to the general kernel instead) and a whole point cloud, and
+ * thresholds at the extremes of the accumulator range. */
 enum { SEED_SMALLK = 0x736b0000 };
 static const size_t smallk_k[] = {1, 63, 64, 65, 100, 127, 128};
 static const size_t smallk_n[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 63, 64, 65, 127, 128, 129, 1024};

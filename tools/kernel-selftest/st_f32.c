@@ -3,6 +3,8 @@
  * the ReferenceExecutor's order, with Swift's min/max spelled as the Swift standard library defines them. */
 #include "st.h"
 
+#include "qk_f32_threads.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -176,7 +178,12 @@ static const char *epi_desc(const outputs *o, char *buf, size_t len) {
 
 /* ---- dense ---------------------------------------------------------------------------------------------------- */
 
+/* Cases draw their operands from family ST_SEED_F32; the shape pickers from ST_SEED_F32 + 1 (dense) and + 2 (conv). */
 static const size_t dense_ks[] = {0, 1, 3, 64, 128, 1000};
+
+/* The pool of the run; a quarter of the cases go through each of the single-threaded entry point and the _mt one
+ * with 2, 3 and 4 threads (whose row split must not change a bit). */
+static qk_pool *test_pool;
 
 static void dense_case(qk_isa isa, uint64_t seed, uint32_t idx, size_t rows, size_t k, size_t n) {
     st_rng r;
@@ -188,13 +195,15 @@ static void dense_case(qk_isa isa, uint64_t seed, uint32_t idx, size_t rows, siz
     qk_f32_dense_prepare(k, n, w, prep);
     outputs o;
     outputs_make(&o, &r, rows, n, specials);
+    const int threads = 1 + (int)st_below(&r, 4);
     char d[96];
-    st_test_begin(ST_FAM_F32, "dense case %u rows %zu k %zu n %zu bias %d %s", idx, rows, k, n, bias != NULL,
-                  epi_desc(&o, d, sizeof d));
+    st_test_begin(ST_FAM_F32, "dense case %u rows %zu k %zu n %zu bias %d %s threads %d", idx, rows, k, n,
+                  bias != NULL, epi_desc(&o, d, sizeof d), threads);
 
     qk_f32_dense_args a = {.rows = rows, .k = k, .n = n, .x = x, .weights = prep, .bias = bias};
     a.out = outputs_arm(&o, 0);
-    qk_f32_dense(isa, &a);
+    if (threads == 1) qk_f32_dense(isa, &a);
+    else qk_f32_dense_mt(isa, test_pool, threads, &a);
     a.out = outputs_arm(&o, 1);
     if (isa != QK_ISA_SCALAR) {
         qk_f32_dense(QK_ISA_SCALAR, &a);
@@ -226,7 +235,7 @@ static uint32_t run_dense(qk_isa isa, uint64_t seed, uint32_t idx) {
     for (size_t ki = 0; ki < sizeof dense_ks / sizeof dense_ks[0]; ki++) {
         for (size_t n = 1; n <= 40; n++) {
             st_rng r;
-            st_rng_seed(&r, seed, ST_SEED_F32 + 100, idx);
+            st_rng_seed(&r, seed, ST_SEED_F32 + 1, idx);
             const size_t rows = 1 + st_below(&r, dense_ks[ki] >= 1000 ? 6 : 13);
             dense_case(isa, seed, idx++, rows, dense_ks[ki], n);
         }
@@ -253,16 +262,18 @@ static void conv_case(qk_isa isa, uint64_t seed, uint32_t idx, const conv_shape 
     qk_f32_conv2d_prepare(g->kh, g->kw, g->ic, g->oc, w, prep);
     outputs o;
     outputs_make(&o, &r, rows, g->oc, specials);
+    const int threads = 1 + (int)st_below(&r, 4);
     char d[96];
-    st_test_begin(ST_FAM_F32, "conv2d case %u %zux%zux%zu -> %zux%zux%zu k %zux%zu s %zu pad %zu,%zu bias %d %s", idx,
-                  g->h, g->w, g->ic, g->oh, g->ow, g->oc, g->kh, g->kw, g->stride, g->pt, g->pl, bias != NULL,
-                  epi_desc(&o, d, sizeof d));
+    st_test_begin(ST_FAM_F32, "conv2d case %u %zux%zux%zu -> %zux%zux%zu k %zux%zu s %zu pad %zu,%zu bias %d %s threads %d",
+                  idx, g->h, g->w, g->ic, g->oh, g->ow, g->oc, g->kh, g->kw, g->stride, g->pt, g->pl, bias != NULL,
+                  epi_desc(&o, d, sizeof d), threads);
 
     qk_f32_conv2d_args a = {.h = g->h, .w = g->w, .ic = g->ic, .kh = g->kh, .kw = g->kw, .oc = g->oc,
                             .stride = g->stride, .pad_top = g->pt, .pad_left = g->pl, .oh = g->oh, .ow = g->ow,
                             .x = x, .weights = prep, .bias = bias};
     a.out = outputs_arm(&o, 0);
-    qk_f32_conv2d(isa, &a);
+    if (threads == 1) qk_f32_conv2d(isa, &a);
+    else qk_f32_conv2d_mt(isa, test_pool, threads, &a);
     a.out = outputs_arm(&o, 1);
     if (isa != QK_ISA_SCALAR) {
         qk_f32_conv2d(QK_ISA_SCALAR, &a);
@@ -301,10 +312,10 @@ static uint32_t run_conv(qk_isa isa, uint64_t seed, uint32_t idx) {
     conv_case(isa, seed, idx++, &(conv_shape){28, 28, 1, 3, 3, 64, 2, 1, 1, 14, 14});
     conv_case(isa, seed, idx++, &(conv_shape){14, 14, 64, 1, 1, 128, 2, 0, 0, 7, 7});
     static const size_t kernels[][2] = {{1, 1}, {3, 3}, {5, 5}, {1, 3}, {3, 1}};
-    static const size_t ics[] = {1, 2, 3, 8, 16, 17};
+    static const size_t ics[] = {1, 2, 3, 8, 16, 17, 33, 64};
     for (uint32_t i = 0; i < 240; i++) {
         st_rng r;
-        st_rng_seed(&r, seed, ST_SEED_F32 + 200, i);
+        st_rng_seed(&r, seed, ST_SEED_F32 + 2, i);
         conv_shape g;
         g.kh = kernels[i % 5][0];
         g.kw = kernels[i % 5][1];
@@ -373,7 +384,8 @@ static uint32_t run_eltwise(qk_isa isa, uint64_t seed, uint32_t idx) {
     return idx;
 }
 
-void st_run_f32(qk_isa isa, uint64_t seed) {
+void st_run_f32(qk_isa isa, uint64_t seed, qk_pool *pool) {
+    test_pool = pool;
     uint32_t idx = 0;
     idx = run_dense(isa, seed, idx);
     idx = run_conv(isa, seed, idx);

@@ -11,6 +11,9 @@
  * A convolution's input indices are its valid taps only, ascending (ky, kx, ic): padded taps are skipped, not
  * multiplied by zero (0·inf would be NaN). The vector variants keep this order by vectorizing across output
  * channels, which is why the weights are transposed once at model load (the _prepare functions).
+ * "Exactly" covers every bit of every non-NaN result and all sign bits; where the result is NaN, its sign and payload
+ * are unspecified (IEEE 754 does not say which operand's NaN an add or multiply passes on, and C and Swift compilers
+ * alike swap the operands of commutative float operations), and every NaN packs as bit 0 anyway.
  *
  * Variants are chosen by qk_isa (QK_ISA_POPCNT runs the scalar code); the ISA must be supported (qk_isa_supported).
  * No function here allocates or does I/O. */
