@@ -198,8 +198,8 @@ struct StepEmitter {
     /// Raspberry Pi core, so each thread gets at least several times what the split costs.
     static let minWorkPerThread = 4_000_000
     /// An FP32 multiply-accumulate, counted in binary ones: a vector of 16 (AVX-512) or 4 (NEON) floats takes a
-    /// multiply and an add, where one popcount covers 512 or 128 binary ones.
-    static let fp32Weight = 32
+    /// multiply and an add (kept apart for the fixed rounding), where one popcount covers 512 or 128 binary ones.
+    static let fp32Weight = 64
 
     static func parallelism(work: Int) -> Int32 { Int32(max(1, min(work / minWorkPerThread, 256))) }
 
