@@ -194,9 +194,10 @@ struct StepEmitter {
     }
 
     /// Below this much work per thread a step stays on one thread. Waking the pool and joining it costs about a
-    /// microsecond; 4 M binary multiply-accumulates take ~4 µs on one AVX-512 core here and tens of µs on a
-    /// Raspberry Pi core, so each thread gets at least several times what the split costs.
-    static let minWorkPerThread = 4_000_000
+    /// microsecond; 2 M binary multiply-accumulates take ~2 µs on one AVX-512 core here and ~20 µs on a Raspberry
+    /// Pi 4 core, so a thread always gets more work than its hand-off costs (docs/BENCHMARKS.md has the per-step
+    /// times at 1 and 2 threads).
+    static let minWorkPerThread = 2_000_000
     /// An FP32 multiply-accumulate, counted in binary ones: a vector of 16 (AVX-512) or 4 (NEON) floats takes a
     /// multiply and an add (kept apart for the fixed rounding), where one popcount covers 512 or 128 binary ones.
     static let fp32Weight = 64

@@ -8,6 +8,8 @@ struct LayerProfile {
     struct Row {
         let kernel: String
         let nodes: [Int]
+        /// Threads the step ran on (fewer than asked when it has too little work to split).
+        let threads: Int
         let ops: [String]
         let seconds: Double
         let macs: Int
@@ -55,7 +57,7 @@ struct LayerProfile {
                 let weights = node.op.tensorNames.first.flatMap { packed.tensor($0)?.entry.shape }
                 return total + node.op.macs(input: packed.values[node.inputs[0]]!, output: packed.values[node.output]!, weights: weights)
             }
-            return Row(kernel: step.kernel, nodes: step.nodes, ops: step.nodes.map { graph.nodes[$0].op.kind.rawValue },
+            return Row(kernel: step.kernel, nodes: step.nodes, threads: step.threads, ops: step.nodes.map { graph.nodes[$0].op.kind.rawValue },
                        seconds: Double(ns) / Double(runs) * 1e-9, macs: macs)
         }
         return LayerProfile(model: packed.metadata.name, isa: KernelISA(raw: engine.isa).name, threads: threads, rows: rows, runs: runs)
@@ -65,17 +67,18 @@ struct LayerProfile {
         var table = TextTable([
             .init(title: "step", alignment: .right), .init(title: "kernel", alignment: .left),
             .init(title: "nodes", alignment: .left), .init(title: "ops", alignment: .left),
-            .init(title: "µs", alignment: .right), .init(title: "share", alignment: .right),
+            .init(title: "threads", alignment: .right), .init(title: "µs", alignment: .right), .init(title: "share", alignment: .right),
             .init(title: "MACs", alignment: .right), .init(title: "GMAC/s", alignment: .right),
         ])
         let total = totalSeconds
         for (i, r) in rows.enumerated() {
-            table.append(["\(i)", r.kernel, Self.nodeList(r.nodes), r.ops.joined(separator: "+"), String(format: "%.1f", r.seconds * 1e6),
+            table.append(["\(i)", r.kernel, Self.nodeList(r.nodes), r.ops.joined(separator: "+"), "\(r.threads)",
+                          String(format: "%.1f", r.seconds * 1e6),
                           String(format: "%.1f %%", total > 0 ? r.seconds / total * 100 : 0), r.macs > 0 ? "\(r.macs)" : "-",
                           r.macs > 0 && r.seconds > 0 ? String(format: "%.1f", Double(r.macs) / r.seconds * 1e-9) : "-"])
         }
         let macs = rows.reduce(0) { $0 + $1.macs }
-        table.append(["", "total", "", "", String(format: "%.1f", total * 1e6), "100.0 %", "\(macs)",
+        table.append(["", "total", "", "", "", String(format: "%.1f", total * 1e6), "100.0 %", "\(macs)",
                       total > 0 ? String(format: "%.1f", Double(macs) / total * 1e-9) : "-"])
         return "\(model) — \(isa), \(threads) thread\(threads == 1 ? "" : "s"): time per step, mean of \(runs) inferences " +
             "(nodes are the rows of `qinfer inspect`)\n" + table.render()
@@ -91,7 +94,7 @@ struct LayerProfile {
         let total = totalSeconds
         return try rows.enumerated().map { i, r in
             let object: [String: Any] = [
-                "model": path, "isa": isa, "threads": threads, "step": i, "kernel": r.kernel, "nodes": r.nodes, "ops": r.ops,
+                "model": path, "isa": isa, "threads": threads, "step_threads": r.threads, "step": i, "kernel": r.kernel, "nodes": r.nodes, "ops": r.ops,
                 "us": r.seconds * 1e6, "share": total > 0 ? r.seconds / total : 0, "macs": r.macs,
                 "gmacs": r.macs > 0 && r.seconds > 0 ? Double(r.macs) / r.seconds * 1e-9 : 0, "runs": runs,
             ]
