@@ -1,5 +1,6 @@
 /* workload_bconv.c — a binary 3×3 convolution, pad 1 with zero padding (IR-Net's layers, trained in PyTorch),
- * plus the same GEMM without its im2col, to measure what the lowering costs. */
+ * run as the engine runs it (border corrections prepared once, at creation), plus the same GEMM without its
+ * im2col, to measure what the lowering costs. */
 #include <stdlib.h>
 
 #include "qkb_rng.h"
@@ -11,7 +12,7 @@ struct qkb_bconv_case {
     qk_bconv2d_args args;
     uint64_t *in, *panels, *out;
     int32_t *tap_sums;
-    void *workspace;
+    void *corrections, *workspace;
     qkb_bit_transform transform;
     /* The lowered GEMM: an im2col-shaped matrix and the border rows' corrections. */
     qk_bgemm_args gemm;
@@ -94,6 +95,10 @@ qkb_bconv_case *qkb_bconv_case_create(size_t h, size_t w, size_t ch, size_t n, s
                 .out = c->out,
                 .ldo = qk_words(n)},
     };
+    c->corrections = qkb_alloc(qk_bconv2d_corrections_bytes(&c->args), 1);
+    if (!c->corrections) goto fail;
+    qk_bconv2d_prepare_corrections(&c->args, c->corrections);
+    c->args.corrections = c->corrections;
     c->workspace = qkb_alloc(qk_bconv2d_workspace_bytes(&c->args), 1);
     if (!c->workspace || build_lowered_gemm(c, &rng) != 0) goto fail;
     return c;
@@ -110,6 +115,7 @@ void qkb_bconv_case_destroy(qkb_bconv_case *c) {
     free(c->out);
     free(c->tap_sums);
     free(c->workspace);
+    free(c->corrections);
     free(c->cols);
     free(c->gemm_out);
     free(c->row_corr);

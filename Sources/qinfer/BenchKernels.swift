@@ -13,7 +13,7 @@ struct BenchKernels: ParsableCommand {
             counts its im2col GEMM, M = output pixels, K = 9·C), the ratio to that ISA's roofline (its tightest \
             XOR + popcount + accumulate loop over L1-resident data, on as many threads, measured in this run), and \
             the ratio to an FP32 OpenBLAS sgemm of the same shape and thread count. Convolutions also report the \
-            share of their time spent outside the GEMM (im2col and zero-padding corrections). Layers write packed \
+            share of their time spent outside the GEMM (the im2col copy; their border corrections are prepared once, as the engine does). Layers write packed \
             bits through per-channel thresholds, the path between binary layers.
 
             All ISAs this CPU supports are measured unless --isa selects some; QINFER_ISA does not apply here.

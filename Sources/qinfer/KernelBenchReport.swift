@@ -56,7 +56,7 @@ enum KernelBenchReport {
         ]
         if results.contains(where: { $0.im2colShare != nil }) {
             notes.append(
-                "im2col: share of the convolution's time outside its GEMM (im2col + zero-padding corrections).")
+                "im2col: share of the convolution's time outside its GEMM (the im2col copy; border corrections are prepared at load, as in the engine).")
         }
         return notes.joined(separator: "\n")
     }

@@ -5,6 +5,8 @@ struct KernelShape {
     enum Kind {
         /// A shared-MLP layer: m points × k input bits against n channels.
         case gemm(m: Int, n: Int, k: Int)
+        /// The same, fused with the max over the m points (n floats out), as the engine runs BiPointNet's widest layer.
+        case gemmMaxPool(m: Int, n: Int, k: Int)
         /// A 3×3 convolution, pad 1, zero padding, over an h×w×c packed image into n channels.
         case conv3x3(h: Int, w: Int, c: Int, n: Int, stride: Int)
     }
@@ -15,6 +17,7 @@ struct KernelShape {
     var kindName: String {
         switch kind {
         case .gemm: return "gemm"
+        case .gemmMaxPool: return "gemm+max"
         case .conv3x3: return "conv3x3"
         }
     }
@@ -31,6 +34,7 @@ struct KernelShape {
         KernelShape(name: "bipointnet-64x64", kind: .gemm(m: 1024, n: 64, k: 64)),
         KernelShape(name: "bipointnet-64x128", kind: .gemm(m: 1024, n: 128, k: 64)),
         KernelShape(name: "bipointnet-128x1024", kind: .gemm(m: 1024, n: 1024, k: 128)),
+        KernelShape(name: "bipointnet-128x1024+max", kind: .gemmMaxPool(m: 1024, n: 1024, k: 128)),
         KernelShape(name: "bipointnet-1024x512", kind: .gemm(m: 1024, n: 512, k: 1024)),
         KernelShape(name: "irnet-14x14x64-64", kind: .conv3x3(h: 14, w: 14, c: 64, n: 64, stride: 1)),
         KernelShape(name: "irnet-14x14x64-128s2", kind: .conv3x3(h: 14, w: 14, c: 64, n: 128, stride: 2)),

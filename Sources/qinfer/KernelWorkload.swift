@@ -7,6 +7,7 @@ final class KernelWorkload {
     /// The GEMM the layer is (a convolution: its im2col lowering), for MAC counts and the FP32 peer.
     let m: Int, n: Int, k: Int
     private let gemm: OpaquePointer?
+    private let maxPool: OpaquePointer?
     private let conv: OpaquePointer?
     private let sgemm: OpaquePointer
 
@@ -18,6 +19,13 @@ final class KernelWorkload {
         case let .gemm(m, n, k):
             guard let g = qkb_bgemm_case_create(m, n, k, seed) else { throw KernelBenchError.setup(shape.name) }
             gemm = g
+            maxPool = nil
+            conv = nil
+            (self.m, self.n, self.k) = (m, n, k)
+        case let .gemmMaxPool(m, n, k):
+            guard let g = qkb_bmaxpool_case_create(m, n, k, seed) else { throw KernelBenchError.setup(shape.name) }
+            gemm = nil
+            maxPool = g
             conv = nil
             (self.m, self.n, self.k) = (m, n, k)
         case let .conv3x3(h, w, c, n, stride):
@@ -25,6 +33,7 @@ final class KernelWorkload {
                 throw KernelBenchError.setup(shape.name)
             }
             gemm = nil
+            maxPool = nil
             conv = cv
             var (gm, gn, gk) = (0, 0, 0)
             qkb_bconv_case_gemm_shape(cv, &gm, &gn, &gk)
@@ -32,6 +41,7 @@ final class KernelWorkload {
         }
         guard let s = qkb_sgemm_case_create(m, n, k, seed ^ 0xF32) else {
             qkb_bgemm_case_destroy(gemm)
+            qkb_bmaxpool_case_destroy(maxPool)
             qkb_bconv_case_destroy(conv)
             throw KernelBenchError.setup(shape.name)
         }
@@ -40,14 +50,17 @@ final class KernelWorkload {
 
     deinit {
         qkb_bgemm_case_destroy(gemm)
+        qkb_bmaxpool_case_destroy(maxPool)
         qkb_bconv_case_destroy(conv)
         qkb_sgemm_case_destroy(sgemm)
     }
 
-    /// The whole layer: for a convolution, im2col + corrections + GEMM through qk_bconv2d.
+    /// The whole layer: for a convolution, im2col + GEMM through qk_bconv2d; for a fused max, qk_bmaxpool.
     func run(_ isa: KernelISA, pool: OpaquePointer?, threads: Int) {
         if let gemm {
             qkb_bgemm_case_run(gemm, isa.raw, pool, Int32(threads))
+        } else if let maxPool {
+            qkb_bmaxpool_case_run(maxPool, isa.raw, pool, Int32(threads))
         } else if let conv {
             // The geometry is fixed at creation and checked once by `check`; the hot loop ignores the status.
             _ = qkb_bconv_case_run(conv, isa.raw, pool, Int32(threads))
@@ -70,6 +83,7 @@ final class KernelWorkload {
     /// Hash of the packed output of the last `run`.
     var digest: UInt64 {
         if let gemm { return qkb_bgemm_case_digest(gemm) }
+        if let maxPool { return qkb_bmaxpool_case_digest(maxPool) }
         if let conv { return qkb_bconv_case_digest(conv) }
         return 0
     }

@@ -25,6 +25,18 @@ void qkb_bgemm_case_run(qkb_bgemm_case *c, qk_isa isa, qk_pool *pool, int thread
 /** A hash of the packed output of the last run, to check that every ISA computed the same bits. */
 uint64_t qkb_bgemm_case_digest(const qkb_bgemm_case *c);
 
+/* ---- a binary layer fused with the max over its rows: M rows × K bits against N channels, N floats out ---- */
+
+typedef struct qkb_bmaxpool_case qkb_bmaxpool_case;
+
+/** NULL on allocation failure or a zero dimension. */
+qkb_bmaxpool_case *qkb_bmaxpool_case_create(size_t m, size_t n, size_t k_bits, uint64_t seed);
+void qkb_bmaxpool_case_destroy(qkb_bmaxpool_case *c);
+/** One qk_bmaxpool call (pool may be NULL when threads is 1). */
+void qkb_bmaxpool_case_run(qkb_bmaxpool_case *c, qk_isa isa, qk_pool *pool, int threads);
+/** A hash of the N floats of the last run (bit patterns). */
+uint64_t qkb_bmaxpool_case_digest(const qkb_bmaxpool_case *c);
+
 /* ---- 3×3 convolution, pad 1, zero padding, over one packed NHWC image ---- */
 
 typedef struct qkb_bconv_case qkb_bconv_case;
