@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl
 
-.PHONY: run test deps python-deps build build-release test-swift test-c test-units bench
+.PHONY: run test deps python-deps build build-release test-swift test-c test-units test-bench-script bench
 
 # The daemon in the foreground on a socket inside the repo (no root needed), serving the shipped models/ while its
 # store (run/state) is empty. Talk to it with curl --unix-socket run/qinferd.sock or QINFERD_SOCKET=run/qinferd.sock qinfer.
@@ -14,7 +14,7 @@ run: deps build-release
 	.build/release/qinferd --socket run/qinferd.sock --state-dir run/state --models-dir models --config systemd/qinferd.toml \
 		--board-configs board-configs
 
-test: deps python-deps test-swift test-c test-units
+test: deps python-deps test-swift test-c test-units test-bench-script
 
 # The ONNX tests need onnx, onnxruntime and numpy (pinned in tools/onnx/requirements.txt) in .venv: the committed
 # onnxruntime reference outputs are recomputed and compared, and the backend node tests are written from the onnx
@@ -49,6 +49,15 @@ test-swift:
 test-c:
 	bash tools/kernel-selftest/run-x86.sh
 	bash tools/kernel-selftest/run-aarch64.sh
+
+# The peer comparison end to end on the debug build (numbers meaningless there): both shipped models timed in qinfer
+# and their FP32 twins in the venv's onnxruntime, one JSON line each.
+test-bench-script:
+	.venv/bin/python tools/bench/speedup_vs_onnxruntime.py --qinfer .build/debug/qinfer --rounds 1 --seconds 0.05 --json \
+		| .venv/bin/python -c 'import json, sys; rows = [json.loads(l) for l in sys.stdin]; \
+assert sorted(r["model"] for r in rows) == ["bipointnet", "irnet"], rows; \
+assert all(r["qinfer_median_us"] > 0 and r["onnxruntime_fp32_median_us"] > 0 and r["speedup"] > 0 for r in rows), rows; \
+print("speedup_vs_onnxruntime.py: ok")'
 
 # systemd units: `systemd-analyze verify` must print nothing, exposure must stay ≤ 2.0.
 test-units:
