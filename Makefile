@@ -2,8 +2,10 @@
 # Both install what they need on a fresh Debian bookworm machine (as root) and are safe to repeat.
 
 SWIFT ?= swift
+# chromium: the speedup report's test renders chart.svg headless, as a person's browser would.
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
-                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl
+                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl \
+                chromium
 
 .PHONY: run test deps python-deps build build-release test-swift test-c test-units test-bench-script bench
 

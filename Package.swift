@@ -46,6 +46,10 @@ let package = Package(
             dependencies: [
                 "QInferKernels", "QInferKernelBench", "QInferModel", "QInferEngine", "QInferInputFormats", "QInferONNX", "QInferProtocol",
                 "QInferRandom",
+                // The speedup report: its data model and report.md, chart.svg, report.json (`bench speedup --report`).
+                "QInferReport",
+                // The board's power, thermal state and config for `qinfer bench speedup` (no libsystemd, no libgpiod).
+                "QInferSensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // The daemon client (models, infer, push, …): HTTP/1.1 over qinferd's Unix socket.
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -67,12 +71,15 @@ let package = Package(
         .target(name: "QInferEngine", dependencies: ["QInferModel", "QInferKernels", "QInferInputFormats"]),
         // The seeded generator behind every reproducible random input (CLI, tests, fuzz harness); depends on nothing.
         .target(name: "QInferRandom"),
+        // `qinfer bench speedup`'s report: the data model and its three renderings (report.md, chart.svg, report.json),
+        // written atomically. A library rather than part of qinfer so the tests can import it; Foundation and AtomicFile only.
+        .target(name: "QInferReport", dependencies: ["QInferModel"]),
         .testTarget(name: "QInferKernelsTests", dependencies: ["QInferKernels", "QInferRandom"]),
         .testTarget(name: "QInferEngineTests",
                     dependencies: ["QInferEngine", "QInferModel", "QInferKernels", "CHeapStats", "QInferTestSupport",
                                    "QInferRandom"]),
         .testTarget(name: "QInferCLITests",
-                    dependencies: ["QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "QInferRandom", "CPNG", "QInferONNX",
+                    dependencies: ["QInferReport", "QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "QInferRandom", "CPNG", "QInferONNX",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Test-only Swift: random models of both families and writers for every input file format.
         .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "QInferRandom", "CPNG"], path: "Tests/QInferTestSupport"),
@@ -94,7 +101,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "qinferd", dependencies: [
-            "QInferDaemon", "QInferProtocol", "QInferBoard", .product(name: "TOMLKit", package: "TOMLKit"),
+            "QInferDaemon", "QInferProtocol", "QInferBoard", "QInferSensors", .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
         ]),
         // libsystemd (sd_notify, sd_listen_fds, sd_watchdog_enabled, sd_journal_sendv): module map only, Linux only.
@@ -103,15 +110,18 @@ let package = Package(
         // libgpiod 1.6 (Debian bookworm's v1 API): module map only, Linux only.
         .systemLibrary(name: "CGPIOD", path: "Sources/CGPIOD", pkgConfig: "libgpiod",
                        providers: [.apt(["libgpiod-dev"])]),
-        // Board support: Systemd/ (notify, watchdog, socket activation, socket binding, journald), Config/ (board
-        // configs in TOML), Telemetry/ (power and energy sources, thermal, cpufreq, the sampler), GPIO/ (libgpiod).
+        // Plain sysfs, /proc and firmware readers both executables link: Config/ (board configs in TOML), Telemetry/
+        // (power and energy sources, the CPU-time counters and estimate, thermal, cpufreq, the sampler). No libsystemd,
+        // no libgpiod, so `qinfer` can read a board's power without them.
+        .target(name: "QInferSensors", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        // qinferd's board support: Systemd/ (notify, watchdog, socket activation, socket binding, journald), GPIO/
+        // (libgpiod) and BoardRuntime, which runs the sensors around inferences.
         .target(name: "QInferBoard", dependencies: [
             .target(name: "CSystemd", condition: .when(platforms: [.linux])),
             .target(name: "CGPIOD", condition: .when(platforms: [.linux])),
             // BoardRuntime reports in the API's telemetry types.
-            "QInferProtocol",
+            "QInferProtocol", "QInferSensors",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // The built qinferd and qinfer on real sockets: every endpoint, hot swaps under load, kill -9, quarantine, bad
         // requests, a second uid, sd_notify, socket activation, draining. Needs `swift build` output next to the bundle.
@@ -121,10 +131,12 @@ let package = Package(
         // The daemon in-process with a board runtime on fixture sysfs and in-memory GPIO: busy line, result lines and
         // trigger edges against real inferences.
         .testTarget(name: "QInferDaemonTests",
-                    dependencies: ["QInferDaemon", "QInferBoard", "QInferProtocol", "QInferTestSupport", "QInferRandom",
+                    dependencies: ["QInferDaemon", "QInferBoard", "QInferSensors", "QInferProtocol", "QInferTestSupport", "QInferRandom",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "QInferBoardTests",
-                    dependencies: ["QInferBoard", "QInferProtocol", .product(name: "Logging", package: "swift-log")]),
+                    dependencies: ["QInferBoard", "QInferProtocol", "QInferTestSupport", .product(name: "Logging", package: "swift-log")]),
+        // Sensors on fixture sysfs and /proc trees: board configs, power sources, CPU-time counters, the sampler, thermal.
+        .testTarget(name: "QInferSensorsTests", dependencies: ["QInferSensors", "QInferTestSupport"]),
         // Test helper for QInferBoardTests: a process that inherits LISTEN_FDS sockets or bootstraps logging.
         .executableTarget(name: "qinferd-activation-probe",
                           dependencies: ["QInferBoard", .product(name: "Logging", package: "swift-log")],

@@ -2,6 +2,7 @@
 // and clock monitor, the busy and result GPIO lines. qinferd hands it to the daemon as its BoardHooks.
 import Logging
 import QInferProtocol
+import QInferSensors
 
 public final class BoardRuntime: Sendable {
     public let config: BoardConfig
@@ -12,11 +13,14 @@ public final class BoardRuntime: Sendable {
 
     /// Picks the power source (the first configured one that reads), requests the GPIO lines, starts sampling power
     /// and the thermal state.
+    /// - Parameter estimateCounter: whose CPU time the "estimate" source counts: qinferd's own by default, because the
+    ///   inferences are its work and its process clock sees a sub-millisecond one (the machine's /proc/stat ticks do not).
     /// - Throws: a GPIO error (missing chip, busy line): a board whose lines cannot be had is not started half-way.
-    public init(config: BoardConfig, files: SysfsFiles, gpioBackend: any GPIOBackend, logger: Logger) throws(GPIOError) {
+    public init(config: BoardConfig, files: SysfsFiles, gpioBackend: any GPIOBackend, logger: Logger,
+                estimateCounter: CPUTimeCounter = .thisProcess) throws(GPIOError) {
         self.config = config
         self.logger = logger
-        let (source, skipped) = PowerSourceFactory.make(config, files: files)
+        let (source, skipped) = PowerSourceFactory.make(config, files: files, estimateCounter: estimateCounter)
         for reason in skipped { logger.notice("power source skipped: \(reason)") }
         if let source {
             sampler = EnergySampler(source: source, hz: config.power.sample_hz, idleHz: config.power.idle_sample_hz,

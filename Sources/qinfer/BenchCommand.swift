@@ -5,6 +5,6 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure inference performance on this machine.",
-        subcommands: [BenchKernels.self, BenchModel.self, BenchDaemon.self]
+        subcommands: [BenchKernels.self, BenchModel.self, BenchSpeedup.self, BenchDaemon.self, BenchRunner.self]
     )
 }

@@ -6,6 +6,7 @@ import Logging
 import QInferBoard
 import QInferDaemon
 import QInferProtocol
+import QInferSensors
 import Synchronization
 
 @main

@@ -184,7 +184,7 @@ extension Integration {
             let s = try Scratch()
             try s.write("shipped/pn.qpack", TestModels.b)
             let tiny = try s.write("tiny.qpack", TestModels.a)
-            // A board whose only power source is the /proc/stat estimate sampled at 200 Hz while inferring, as on an
+            // A board whose only power source is the CPU-time estimate sampled at 200 Hz while inferring, as on an
             // x86 machine without RAPL: the started qinferd runs its sampler and thermal monitor.
             try s.write("boards/estimate.toml", Array("""
                 description = "estimate only"

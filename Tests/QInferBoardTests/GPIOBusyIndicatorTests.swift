@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import QInferBoard
+import QInferTestSupport
 import Synchronization
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 @testable import QInferBoard
+import QInferTestSupport
 import Testing
 
 let journaldSocket = "/run/systemd/journal/socket"

@@ -1,5 +1,6 @@
 import Glibc
 import QInferBoard
+import QInferTestSupport
 import Testing
 
 extension ProcessEnvironmentTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import QInferBoard
+import QInferTestSupport
 import Testing
 
 /// The probe runs in its own process with the inherited descriptors at 3, 4, … as systemd would pass them.

@@ -1,28 +1,11 @@
 import Foundation
 import Glibc
+import QInferTestSupport
 import Testing
 
 /// Tests that set process-wide environment variables (NOTIFY_SOCKET, WATCHDOG_*) nest in this suite, which runs
 /// them one at a time; suites outside it never read those variables.
 @Suite(.serialized) struct ProcessEnvironmentTests {}
-
-/// A fresh directory under /tmp, removed by `remove()`. Short, because AF_UNIX paths must fit in 108 bytes.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/qb.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp: errno \(errno)") }
-        path = String(cString: made)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// A bound AF_UNIX datagram socket playing the service manager's end of NOTIFY_SOCKET.
 final class DatagramReceiver {

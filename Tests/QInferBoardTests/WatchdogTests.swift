@@ -1,5 +1,6 @@
 import Glibc
 import QInferBoard
+import QInferTestSupport
 import Synchronization
 import Testing
 

@@ -3,6 +3,7 @@ import Logging
 import QInferBoard
 import QInferDaemon
 import QInferProtocol
+import QInferSensors
 import QInferTestSupport
 import Synchronization
 import Testing

@@ -5,7 +5,7 @@
 //
 // Two rates: `hz` while inferences run (and for a second after the last, so a burst is sampled throughout), `idleHz`
 // otherwise. Sampling a board at 200 Hz around the clock kept an idle qinferd at 7.3 % of a core on a 2-core EPYC
-// (the CPU-time estimate reads /proc/stat each time) and woke the CPU out of its idle states 200 times a second —
+// (the CPU-time estimate then read /proc/stat each time) and woke the CPU out of its idle states 200 times a second —
 // energy telemetry that costs the energy it is there to measure. An inference that starts while the sampler sleeps
 // at the idle rate wakes it at once, so its window opens on a fresh sample.
 import Dispatch

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import QInferBoard
+@testable import QInferSensors
+import QInferTestSupport
 
 @Suite("power sources on fixture sysfs trees")
 struct PowerSourceTests {
@@ -42,7 +43,7 @@ struct PowerSourceTests {
             of: "{ kind = \"estimate\" }", with: "{ kind = \"ina3221-hwmon\", device_name = \"ina3221\", rails = [\"VDD_IN\"] }"), name: "t")
         f.write("/sys/class/hwmon/hwmon3/in1_label", "VDD_IN"); f.write("/sys/class/hwmon/hwmon3/in1_input", "5000")
         f.write("/sys/class/hwmon/hwmon3/curr1_input", "2000")
-        let made = PowerSourceFactory.make(config, files: f.files)
+        let made = PowerSourceFactory.make(config, files: f.files, estimateCounter: .thisProcess)
         #expect(made.source?.label.contains("/sys/class/hwmon/hwmon3") == true, "\(made.skipped)")
         #expect(abs(try watts(try #require(made.source)) - 10) < 1e-9)
     }
@@ -134,35 +135,40 @@ struct PowerSourceTests {
         #expect(throws: PowerSourceError.self) { try RAPLSource(files: f.files, directory: "/sys/class/powercap/intel-rapl:9") }
     }
 
-    @Test("CPU-time estimate: idle + busy cores × active power from /proc/stat, labelled as estimated")
+    @Test("CPU-time estimate: idle power over wall time + active power over /proc/stat busy time, as joules, labelled")
     func estimate() throws {
         let f = try SysfsFixture()
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
         // user nice system idle iowait irq softirq steal
         f.write("/proc/stat", "cpu  100 0 50 1000 10 0 0 0 0 0\ncpu0 50 0 25 500 5 0 0 0 0 0\n")
         let now = Mutex(ContinuousClock.now)
-        let s = try CPUTimeEstimateSource(files: f.files, idleWatts: 2, activeCoreWatts: 1.5, clock: { now.withLock { $0 } })
-        #expect(s.isEstimate && s.label.hasPrefix("estimate"))
-        #expect(try watts(s) == 2, "the first reading has no interval yet: idle")
+        let s = try CPUTimeEstimateSource(counter: .system, files: f.files, idleWatts: 2, activeCoreWatts: 1.5,
+                                          clock: { now.withLock { $0 } })
+        #expect(s.isEstimate && s.label == "estimate: 2.0 W idle + 1.5 W per busy core (busy time of every CPU, /proc/stat)")
+        #expect(try joules(s) == 0, "the first reading starts the count")
         // 1.5 s later, 1.5 cores' worth of busy ticks (user+system+irq+softirq+steal) and idle/iowait ticks that do not count.
         now.withLock { $0 += .milliseconds(1500) }
         let busy = Int(1.5 * 1.5 * hz)
         f.write("/proc/stat", "cpu  \(100 + busy / 2) 0 \(50 + busy - busy / 2 - 2) 9999 999 1 1 0 0 0\n")
-        #expect(abs(try watts(s) - (2 + 1.5 * Double(busy) / hz / 1.5)) < 1e-9)
-        f.write("/proc/stat", "intr 0\n")
-        #expect(throws: PowerSourceError.self) { try s.read() }
-        f.write("/proc/stat", "cpu  12 x 3 4 5\n")
-        #expect(throws: PowerSourceError.self) { try s.read() }
-        f.write("/proc/stat", "cpu  12 3\n") // too few fields
-        #expect(throws: PowerSourceError.self) { try s.read() }
+        #expect(abs(try joules(s) - (2 * 1.5 + 1.5 * Double(busy) / hz)) < 1e-9)
+        for bad in ["intr 0", "cpu  12 x 3 4 5", "cpu  12 3"] { // not the cpu line, not a number, too few fields
+            f.write("/proc/stat", bad)
+            let error = #expect(throws: PowerSourceError.self) { try s.read() }
+            #expect(error?.description.contains(f.root + "/proc/stat") == true, "\(bad): \(String(describing: error))")
+        }
     }
 
-    @Test("the estimate parses this machine's /proc/stat, and its busy ticks only grow")
+    func joules(_ source: any PowerSource) throws -> Double {
+        guard case .joules(let j) = try source.read() else { throw TestFailure("\(source.label) gave no joules") }
+        return j
+    }
+
+    @Test("the system counter parses this machine's /proc/stat, and its busy ticks only grow")
     func realProcStat() throws {
-        let a = try #require(CPUTimeEstimateSource.busyTicks(SysfsFiles()))
+        let a = try #require(SystemCPUTime.busyTicks(SysfsFiles()))
         var x = 0.0
         for i in 0..<2_000_000 { x += Double(i).squareRoot() } // some user time
-        let b = try #require(CPUTimeEstimateSource.busyTicks(SysfsFiles()))
+        let b = try #require(SystemCPUTime.busyTicks(SysfsFiles()))
         #expect(a > 0 && b >= a && x > 0)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import QInferBoard
+@testable import QInferSensors
+import QInferTestSupport
 
 /// A power source whose readings the test sets, on a clock the test moves.
 final class ScriptedSource: PowerSource, @unchecked Sendable {

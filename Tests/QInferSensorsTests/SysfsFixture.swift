@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
-@testable import QInferBoard
+@testable import QInferSensors
+import QInferTestSupport
 
 /// A directory tree laid out like a board's sysfs and /proc (paths relative to its root, as on the board), with
 /// atomic file replacement so a reader never sees half a value.

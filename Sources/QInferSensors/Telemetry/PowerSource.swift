@@ -1,6 +1,6 @@
-// Where a board's power comes from. A source gives either the instantaneous power (INA sensors, the Pi 5 PMIC, the
-// CPU-time estimate) or a cumulative energy counter (RAPL); the sampler turns both into one cumulative energy
-// series, so the energy of any window is a difference of two interpolated values.
+// Where a board's power comes from. A source gives either the instantaneous power (INA sensors, the Pi 5 PMIC) or a
+// cumulative energy counter (RAPL, the CPU-time estimate); the sampler turns both into one cumulative energy series,
+// so the energy of any window is a difference of two interpolated values.
 
 public enum PowerReading: Sendable, Equatable {
     /// Watts at the moment of reading.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import QInferBoard
+@testable import QInferSensors
+import QInferTestSupport
 
 @Suite("board configs")
 struct BoardConfigTests {
