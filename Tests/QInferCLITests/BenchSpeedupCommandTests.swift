@@ -121,6 +121,42 @@ struct BenchSpeedupCommandTests {
         #expect(FileManager.default.fileExists(atPath: "\(out)/chart.svg"))
     }
 
+    @Test("a power sensor (a fixture INA226 reading a constant 4.5 W): energy is that power over each window, not estimated")
+    func sensorEnergy() throws {
+        let dir = try ScratchDirectory()
+        let qpack = try modelDir(dir)
+        try FileManager.default.createDirectory(atPath: "\(dir.path)/hwmon0", withIntermediateDirectories: true)
+        _ = try dir.write("hwmon0/power1_input", Array("4500000\n".utf8)) // µW
+        try FileManager.default.createDirectory(atPath: "\(dir.path)/boards", withIntermediateDirectories: true)
+        _ = try dir.write("boards/fixture.toml", Array("""
+            description = "fixture board"
+            detect = []
+            [cpu]
+            cores = []
+            threads = 1
+            thermal_zones = []
+            [power]
+            idle_w = 3.0
+            active_core_w = 1.0
+            sample_hz = 200
+            sources = [{ kind = "ina2xx-hwmon", path = "\(dir.path)/hwmon0" }]
+            """.utf8))
+        let r = try runQInfer(["bench", "speedup", qpack, "--board-configs", "\(dir.path)/boards", "--board", "fixture",
+                               "--python", "/bin/false", "--seconds", "0.2", "--rounds", "2", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let run = try #require(try json(r.out).first)
+        for v in try #require(run["variants"] as? [[String: Any]]) {
+            let e = try #require(v["energy"] as? [String: Any], "\(v)")
+            #expect(e["estimated"] as? Bool == false && (e["source"] as? String ?? "").contains("ina2xx-hwmon"))
+            let watts = try #require(e["averageWatts"] as? Double), idle = try #require(e["idleWatts"] as? Double)
+            #expect(abs(watts - 4.5) < 1e-6 && abs(idle - 4.5) < 1e-6, "the fixture's constant 4.5 W: \(e)")
+            let perInference = try #require(e["joulesPerInference"] as? Double)
+            let window = try #require(e["windowSeconds"] as? Double), n = try #require(e["inferences"] as? Int)
+            #expect(abs(perInference * Double(n) - 4.5 * window) < 1e-9 * max(1, 4.5 * window), "J = W × s: \(e)")
+            #expect(abs(e["joulesAboveIdlePerInference"] as? Double ?? 1) < 1e-9, "a constant reading is all idle: \(e)")
+        }
+    }
+
     @Test("bad arguments and files fail with a message naming the problem")
     func badArguments() throws {
         let dir = try ScratchDirectory()
