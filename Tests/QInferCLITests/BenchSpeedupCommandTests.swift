@@ -72,7 +72,9 @@ struct BenchSpeedupCommandTests {
 
         let table = try runQInfer(["bench", "speedup", qpack, "--python", python, "--seconds", "0.05", "--rounds", "1"])
         #expect(table.status == 0, "\(table.err)")
-        #expect(table.out.contains("× faster than the FP32 twin in onnxruntime"), "\(table.out)")
+        // A debug build of the tiny fixture may well lose to onnxruntime: either wording, as report.md words it.
+        #expect(table.out.contains("× faster than the FP32 twin in onnxruntime")
+                || table.out.contains("× the speed (slower) of the FP32 twin in onnxruntime"), "\(table.out)")
     }
 
     @Test("without onnxruntime it still runs the engine's variants and says which baseline is missing and how to add it")

@@ -4,10 +4,10 @@
 Prints one JSON line: median, p99 and best latency in microseconds over the timed runs, runs, threads, the
 onnxruntime version and the execution provider, and for the timed window its wall and CPU seconds (this process,
 all threads) and the process's peak resident memory. The session is created once (graph optimizations on, the
-default ORT_ENABLE_ALL); a warm-up of a few runs precedes the timing. With --events, a line {"event": "start"} is
+default ORT_ENABLE_ALL); --warmup seconds of untimed runs (at least 5) precede the timing. With --events, a line {"event": "start"} is
 printed (and flushed) right before the timed window, so a parent reading a power sensor can open its energy window.
 
-    ort_runner.py MODEL.onnx INPUT.npy [--threads 1] [--seconds 1.0] [--min-runs 50] [--events]
+    ort_runner.py MODEL.onnx INPUT.npy [--threads 1] [--seconds 1.0] [--warmup 0.2] [--min-runs 50] [--events]
 
 INPUT.npy must have the shape the model's input declares (a leading batch dimension of 1 is added if missing).
 """
@@ -40,10 +40,11 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
     p.add_argument("--seconds", type=float, default=1.0, help="time budget for the timed runs")
     p.add_argument("--min-runs", type=int, default=50)
+    p.add_argument("--warmup", type=float, default=0.2, help="seconds of untimed runs first (at least 5 runs)")
     p.add_argument("--events", action="store_true", help='print {"event": "start"} before the timed window')
     a = p.parse_args()
-    if a.threads < 1 or not (0 < a.seconds <= 600) or a.min_runs < 1:
-        print("ort_runner: --threads ≥ 1, 0 < --seconds ≤ 600, --min-runs ≥ 1", file=sys.stderr)
+    if a.threads < 1 or not (0 < a.seconds <= 600) or a.min_runs < 1 or not (0 <= a.warmup <= 600):
+        print("ort_runner: --threads ≥ 1, 0 < --seconds ≤ 600, --min-runs ≥ 1, 0 ≤ --warmup ≤ 600", file=sys.stderr)
         return 2
 
     opts = ort.SessionOptions()
@@ -69,8 +70,10 @@ def main() -> int:
         return 1
     feed = {spec.name: x}
 
-    for _ in range(5):
+    warm_until, warmed = time.perf_counter() + a.warmup, 0
+    while warmed < 5 or time.perf_counter() < warm_until:
         session.run(None, feed)
+        warmed += 1
     if a.events:
         print(json.dumps({"event": "start"}), flush=True)
     samples = []

@@ -22,12 +22,14 @@ struct BenchRunner: ParsableCommand {
     @Option(help: "ISA (default: the one the kernels choose).") var isa: String?
     @Option(help: "Seconds of back-to-back inferences to time.") var seconds: Double = 1.0
     @Option(name: .customLong("min-runs"), help: "Time at least this many inferences.") var minRuns: Int = 20
+    @Option(help: "Seconds of untimed inferences first (caches, clocks ramping up, the pool's threads).") var warmup: Double = 0.2
     @Flag(help: "Print {\"event\":\"start\"} before the timed window.") var events = false
 
     func validate() throws {
         guard (1...ThreadCounts.maximum).contains(threads) else { throw ValidationError("--threads must be 1…\(ThreadCounts.maximum)") }
         guard seconds.isFinite, seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be more than 0 and at most 600") }
         guard minRuns >= 1 else { throw ValidationError("--min-runs must be at least 1") }
+        guard warmup.isFinite, warmup >= 0, warmup <= 600 else { throw ValidationError("--warmup must be 0…600 seconds") }
     }
 
     func run() throws {
@@ -39,7 +41,12 @@ struct BenchRunner: ParsableCommand {
             throw CLIError("\(model): \(e.message)")
         }
         var output = [Float](repeating: 0, count: engine.outputCount)
-        for _ in 0..<5 { try ModelTiming.run(engine, values, &output) } // warm-up: caches, the pool's threads
+        let warmupEnd = ContinuousClock.now.advanced(by: .nanoseconds(Int64(warmup * 1e9)))
+        var warmed = 0
+        while warmed < 5 || ContinuousClock.now < warmupEnd { // at least a few even with --warmup 0
+            try ModelTiming.run(engine, values, &output)
+            warmed += 1
+        }
         if events { try Self.emit(["event": "start"]) }
 
         var samples: [Double] = []

@@ -41,6 +41,7 @@ struct BenchSpeedup: ParsableCommand {
     @Option(help: "The engine's ISA (default: the one the kernels choose).") var isa: String?
     @Option(help: "Seconds per variant and round.") var seconds: Double = 1.0
     @Option(help: "Alternating rounds.") var rounds: Int = 3
+    @Option(help: "Seconds of untimed inferences before each variant's window (caches, clocks, threads).") var warmup: Double = 0.2
     @Option(name: .customLong("board-configs"), help: "Directory of board configs (default: beside this build, else /usr/share/qinferd/board-configs).")
     var boardConfigs: String?
     @Option(help: "The board config to use (default: detected from the device tree; generic-x86 on x86-64).") var board: String?
@@ -52,6 +53,7 @@ struct BenchSpeedup: ParsableCommand {
         guard (1...ThreadCounts.maximum).contains(threads) else { throw ValidationError("--threads must be 1…\(ThreadCounts.maximum)") }
         guard seconds.isFinite, seconds >= 0.05, seconds <= 60 else { throw ValidationError("--seconds must be 0.05…60") }
         guard (1...50).contains(rounds) else { throw ValidationError("--rounds must be 1…50") }
+        guard warmup.isFinite, warmup >= 0, warmup <= 60 else { throw ValidationError("--warmup must be 0…60 seconds") }
         if models.count + (all == nil ? 0 : 1) > 1 && (twin != nil || binaryONNX != nil) {
             throw ValidationError("--twin and --binary-onnx name one model's files: give one model with them")
         }
@@ -71,7 +73,7 @@ struct BenchSpeedup: ParsableCommand {
         var runs: [SpeedupRun] = []
         for (index, target) in try targets().enumerated() {
             let plan = try SpeedupPlan(target: target, scratch: "\(scratch)/\(index)", onnxRuntime: onnxRuntime,
-                                       threads: threads, isa: isa, seconds: seconds)
+                                       threads: threads, isa: isa, seconds: seconds, warmup: warmup)
             var run = try plan.measure(rounds: rounds, meter: meter)
             if let meterNote { run.missing.append(meterNote) }
             runs.append(run)

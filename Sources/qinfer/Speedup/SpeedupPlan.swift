@@ -20,12 +20,14 @@ struct SpeedupPlan {
     let missing: [String]
     let threads: Int
     let seconds: Double
+    let warmup: Double
 
     init(target: SpeedupTarget, scratch: String, onnxRuntime: ONNXRuntimeProbe.Outcome, threads: Int, isa: String?,
-         seconds: Double) throws {
+         seconds: Double, warmup: Double) throws {
         self.target = target
         self.threads = threads
         self.seconds = seconds
+        self.warmup = warmup
         do { try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true) } catch {
             throw CLIError("cannot create \(scratch): \(error.localizedDescription)")
         }
@@ -38,7 +40,7 @@ struct SpeedupPlan {
         try NpyFile.write(engineInput, shape: shape, values: input)
 
         let qinfer = Self.selfExecutable()
-        var common = ["--threads", "\(threads)", "--seconds", "\(seconds)", "--events"]
+        var common = ["--threads", "\(threads)", "--seconds", "\(seconds)", "--warmup", "\(warmup)", "--events"]
         var engineArgs = common
         if let isa { engineArgs += ["--isa", isa] }
         var variants = [Variant(kind: .packed, name: "packed model in qinfer", model: target.qpack, executable: qinfer,
@@ -91,7 +93,7 @@ struct SpeedupPlan {
     func measure(rounds: Int, meter: EnergyMeter?) throws -> SpeedupRun {
         var results = [[RunnerResult]](repeating: [], count: variants.count)
         var energy = [[EnergyStats]](repeating: [], count: variants.count)
-        let timeout = 120 + 4 * seconds
+        let timeout = 120 + 4 * (seconds + warmup)
         for _ in 0..<rounds {
             for (i, v) in variants.enumerated() {
                 let idle = meter?.idleWatts()
