@@ -31,7 +31,7 @@ struct ONNXRuntimeProbe {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         check.waitUntilExit()
         guard check.terminationStatus == 0, !version.isEmpty else {
-            return .missing("onnxruntime: \(interpreter) cannot import onnxruntime and numpy; `\(interpreter) -m pip install onnxruntime numpy` (aarch64 wheels are on PyPI), or name a venv's python with --python")
+            return .missing("onnxruntime: \(interpreter) cannot import onnxruntime and numpy; `\(interpreter) -m pip install onnxruntime numpy` (tools/bench/requirements.txt pins the versions; aarch64 wheels are on PyPI), or name a venv's python with --python")
         }
         return .available(python: interpreter, runner: script, version: version)
     }
