@@ -2,12 +2,13 @@
 # Both install what they need on a fresh Debian bookworm machine (as root) and are safe to repeat.
 
 SWIFT ?= swift
-# chromium: the speedup report's test renders chart.svg headless, as a person's browser would.
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
-                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl \
-                chromium
+                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl
+# Only `make test` needs these (chromium: the speedup report's test renders chart.svg headless, as a person's
+# browser would); `make run` on a board does not pull a browser in.
+TEST_APT_PACKAGES := chromium
 
-.PHONY: run test deps python-deps build build-release test-swift test-c test-units test-bench-script bench
+.PHONY: run test deps test-deps apt-install python-deps build build-release test-swift test-c test-units test-bench-script bench
 
 # The daemon in the foreground on a socket inside the repo (no root needed), serving the shipped models/ while its
 # store (run/state) is empty. Talk to it with curl --unix-socket run/qinferd.sock or QINFERD_SOCKET=run/qinferd.sock qinfer.
@@ -16,7 +17,7 @@ run: deps build-release
 	.build/release/qinferd --socket run/qinferd.sock --state-dir run/state --models-dir models --config systemd/qinferd.toml \
 		--board-configs board-configs
 
-test: deps python-deps test-swift test-c test-units test-bench-script
+test: test-deps python-deps test-swift test-c test-units test-bench-script
 
 # The ONNX tests need onnx, onnxruntime and numpy (pinned in tools/onnx/requirements.txt) in .venv: the committed
 # onnxruntime reference outputs are recomputed and compared, and the backend node tests are written from the onnx
@@ -28,7 +29,13 @@ python-deps:
 
 # apt-get only when something is missing, so a prepared machine needs no network and no root.
 deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
+apt-install:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing: $$missing"; \
 		if [ "$$(id -u)" != 0 ]; then echo "error: missing packages ($$missing); run as root or install them" >&2; exit 1; fi; \
