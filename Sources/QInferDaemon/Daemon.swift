@@ -113,7 +113,7 @@ public final class Daemon: Sendable {
             return
         }
         let cfg = config
-        let k = min(max(topK ?? cfg.defaultTopK, 1), max(serving.model.metadata.labels.count, 1))
+        let k = min(max(topK ?? cfg.defaultTopK, 1), max(serving.model.outputCount, 1))
         let prepared: [Float]
         let prepStart = ContinuousClock.now
         do {
@@ -151,10 +151,8 @@ public final class Daemon: Sendable {
             let computeEnd = ContinuousClock.now
             let computeMicros = Self.micros(computeEnd - computeStart)
             let (energy, boardState) = board?.telemetry(from: computeStart, to: computeEnd) ?? (nil, nil)
-            let labels = serving.model.metadata.labels
-            let top = QInferEngine.topK(scores, k: k).map {
-                Prediction(index: $0.index, label: $0.index < labels.count ? labels[$0.index] : "\($0.index)", score: $0.score)
-            }
+            let metadata = serving.model.metadata
+            let top = QInferEngine.topK(scores, k: k).map { Prediction(index: $0.index, label: metadata.label(at: $0.index), score: $0.score) }
             let total = Self.micros(.now - arrived)
             let response = InferResponse(model: name, version: serving.version, top: top, outputs: includeOutputs ? scores : nil,
                                          telemetry: Telemetry(queueMicros: Self.micros(waited), preprocessMicros: prepMicros,

@@ -49,7 +49,7 @@ struct Eval: ParsableCommand {
         for (i, row) in result.confusion.enumerated() {
             let n = row.reduce(0, +)
             guard n > 0 else { continue }
-            let label = i < m.labels.count ? m.labels[i] : "\(i)"
+            let label = m.label(at: i)
             print("  \(label.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", Double(row[i]) / Double(n) * 100)) %  (\(row[i])/\(n))")
         }
     }

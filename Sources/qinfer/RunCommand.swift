@@ -63,21 +63,20 @@ struct Run: ParsableCommand {
         let runTime = clock.now - runStart
 
         let best = QInferEngine.topK(scores, k: topK)
-        let labels = packed.metadata.labels
         if json {
             let object: [String: Any] = [
                 "model": packed.metadata.name, "version": packed.metadata.version, "isa": String(cString: qk_isa_name(engine.isa)),
                 "threads": threads,
-                "top": best.map { ["index": $0.index, "label": labels[$0.index], "score": Double($0.score)] as [String: Any] },
+                "top": best.map { ["index": $0.index, "label": packed.metadata.label(at: $0.index), "score": Double($0.score)] as [String: Any] },
                 "timing_us": ["load": micros(loadTime), "preprocess": micros(prepTime), "compute": micros(runTime)],
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("\(packed.metadata.name) v\(packed.metadata.version) on \(input) (\(String(cString: qk_isa_name(engine.isa))), \(threads) thread\(threads == 1 ? "" : "s"))")
-            let width = max(5, best.map { labels[$0.index].count }.max() ?? 0)
+            let width = max(5, best.map { packed.metadata.label(at: $0.index).count }.max() ?? 0)
             for (rank, entry) in best.enumerated() {
-                let label = labels[entry.index].padding(toLength: width, withPad: " ", startingAt: 0)
+                let label = packed.metadata.label(at: entry.index).padding(toLength: width, withPad: " ", startingAt: 0)
                 print("  \(rank + 1). \(label)  \(String(format: "%.5f", entry.score))")
             }
             print("  load \(String(format: "%.1f", Double(micros(loadTime)) / 1000)) ms, preprocess \(micros(prepTime)) µs, compute \(micros(runTime)) µs")

@@ -154,3 +154,28 @@ func expectedLabel(model: [UInt8], input: [UInt8], name: String, shape: [Int]? =
         }
     }
 }
+
+/// A model packed with `--task tensor` and no labels (issue 18's report: `qinfer run` trapped indexing its labels).
+@Suite("qinfer run on a model without labels")
+struct UnlabelledModelTests {
+    @Test("the top classes are named by their index, and top-k still ranks every output")
+    func tensorTaskWithoutLabels() throws {
+        let dir = try ScratchDirectory()
+        let onnx = BenchSpeedupCommandTests.fixture
+        let model = "\(dir.path)/tensor.qpack"
+        let pack = try runQInfer(["pack", onnx, "-o", model, "--task", "tensor"])
+        try #require(pack.status == 0, "\(pack.err)")
+        let inspect = try runQInfer(["inspect", model, "--json"])
+        let info = try #require(try JSONSerialization.jsonObject(with: Data(inspect.out.utf8)) as? [String: Any])
+        #expect((info["labels"] as? [String])?.isEmpty == true, "packed without labels")
+        let input = try dir.write("x.npy", InputFileWriters.npy(shape: [64, 3], f32: (0..<192).map { Float($0 % 7) / 7 - 0.4 }))
+        let r = try runQInfer(["run", model, input, "--json", "--top-k", "3"])
+        #expect(r.status == 0, "\(r.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let top = try #require(object["top"] as? [[String: Any]])
+        #expect(top.count == 3, "three of the model's five outputs: \(top)")
+        for entry in top { #expect(entry["label"] as? String == "\(entry["index"] as? Int ?? -1)") }
+        let table = try runQInfer(["run", model, input])
+        #expect(table.status == 0, "\(table.err)")
+    }
+}
