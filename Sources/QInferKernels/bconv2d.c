@@ -181,11 +181,8 @@ enum { QK_CONV_BAND_GRAIN = 4 }; /* pixels: the GEMM microkernels' row block */
 
 static void conv_band(void *ctx, int index, int count) {
     const qk_conv_split *s = ctx;
-    const size_t m = s->g->m, blocks = (m + QK_CONV_BAND_GRAIN - 1) / QK_CONV_BAND_GRAIN;
-    const size_t p0 = blocks * (size_t)index / (size_t)count * QK_CONV_BAND_GRAIN;
-    size_t p1 = blocks * (size_t)(index + 1) / (size_t)count * QK_CONV_BAND_GRAIN;
-    if (p1 > m) p1 = m;
-    if (p0 >= p1) return;
+    size_t p0, p1;
+    if (!qk_band(s->g->m, QK_CONV_BAND_GRAIN, index, count, &p0, &p1)) return;
     im2col(s->c, s->cols, p0, p1);
     s->bgemm(s->g, p0, p1, 0, s->panels);
 }

@@ -2,7 +2,7 @@
  * output rows described as a smaller layer of its own (pointers and padding shifted), so the kernels stay unaware
  * of threads and every value is computed exactly as in one call. */
 #include "include/qk_f32_threads.h"
-#include "include/qk_types.h"
+#include "qk_internal.h"
 
 /* Bands are whole multiples of this many rows: the microkernels' row tile (QK_F32_MR in f32_internal.h), so a
  * split never leaves a worker a partial tile in the middle of the layer. */
@@ -13,13 +13,6 @@ typedef struct {
     const void *args;
     size_t units; /* rows to split */
 } qk_f32_split;
-
-static void band(const qk_f32_split *s, int index, int count, size_t *u0, size_t *u1) {
-    const size_t blocks = (s->units + QK_F32_BAND_GRAIN - 1) / QK_F32_BAND_GRAIN;
-    *u0 = blocks * (size_t)index / (size_t)count * QK_F32_BAND_GRAIN;
-    *u1 = blocks * (size_t)(index + 1) / (size_t)count * QK_F32_BAND_GRAIN;
-    if (*u1 > s->units) *u1 = s->units;
-}
 
 /* The epilogue of rows [r0, …) of an output n values wide. */
 static qk_f32_epilogue shifted(qk_f32_epilogue o, size_t r0, size_t n) {
@@ -32,8 +25,7 @@ static qk_f32_epilogue shifted(qk_f32_epilogue o, size_t r0, size_t n) {
 static void dense_band(void *ctx, int index, int count) {
     const qk_f32_split *s = ctx;
     size_t r0, r1;
-    band(s, index, count, &r0, &r1);
-    if (r0 >= r1) return;
+    if (!qk_band(s->units, QK_F32_BAND_GRAIN, index, count, &r0, &r1)) return;
     qk_f32_dense_args a = *(const qk_f32_dense_args *)s->args;
     a.x += r0 * a.k;
     a.rows = r1 - r0;
@@ -59,8 +51,7 @@ void qk_f32_dense_mt(qk_isa isa, qk_pool *pool, int threads, const qk_f32_dense_
 static void conv_band(void *ctx, int index, int count) {
     const qk_f32_split *s = ctx;
     size_t oy0, oy1;
-    band(s, index, count, &oy0, &oy1);
-    if (oy0 >= oy1) return;
+    if (!qk_band(s->units, QK_F32_BAND_GRAIN, index, count, &oy0, &oy1)) return;
     qk_f32_conv2d_args a = *(const qk_f32_conv2d_args *)s->args;
     const size_t shift = oy0 * a.stride;
     if (shift <= a.pad_top) {

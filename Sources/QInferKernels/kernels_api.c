@@ -30,11 +30,8 @@ typedef struct {
 
 static void bgemm_chunk(void *ctx, int index, int count) {
     const qk_bgemm_split *s = ctx;
-    const size_t blocks = (s->units + s->grain - 1) / s->grain;
-    const size_t b0 = blocks * (size_t)index / (size_t)count, b1 = blocks * (size_t)(index + 1) / (size_t)count;
-    size_t u0 = b0 * s->grain, u1 = b1 * s->grain;
-    if (u1 > s->units) u1 = s->units;
-    if (u0 >= u1) return;
+    size_t u0, u1;
+    if (!qk_band(s->units, s->grain, index, count, &u0, &u1)) return;
     const size_t panels = qk_round_nr(s->args->n) / QK_NR;
     if (s->split_rows) s->fn(s->args, u0, u1, 0, panels);
     else s->fn(s->args, 0, s->args->m, u0, u1);

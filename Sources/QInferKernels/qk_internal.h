@@ -29,6 +29,17 @@ extern const qk_isa_kernels qk_kernels_avx512;
 extern const qk_isa_kernels qk_kernels_neon;
 #endif
 
+/** Worker `index` of `count`'s share [*u0, *u1) of `units` rows (or panels), cut in whole `grain`s so no worker gets a
+ *  partial microkernel block in the middle: every threaded split in the library uses this, so their boundaries agree
+ *  (a band a dense layer wrote is the band the next layer's worker reads). Returns 0 when the share is empty. */
+static inline int qk_band(size_t units, size_t grain, int index, int count, size_t *u0, size_t *u1) {
+    const size_t blocks = (units + grain - 1) / grain;
+    *u0 = blocks * (size_t)index / (size_t)count * grain;
+    *u1 = blocks * (size_t)(index + 1) / (size_t)count * grain;
+    if (*u1 > units) *u1 = units;
+    return *u0 < *u1;
+}
+
 /** Table of a supported ISA (callers check qk_isa_supported first). */
 const qk_isa_kernels *qk_kernels_for(qk_isa isa);
 
