@@ -207,10 +207,8 @@ struct StepEmitter {
     /// The group's multiply-accumulates in binary ones.
     private func work(of group: NodeGroup) -> Int {
         group.nodes.reduce(0) { total, index in
-            let node = model.graph.nodes[index]
-            let weights = node.op.tensorNames.first.flatMap { model.tensor($0)?.entry.shape }
-            let macs = node.op.macs(input: value(node.inputs[0]), output: value(node.output), weights: weights)
-            return total + (node.op.isBinary ? macs : macs * Self.fp32Weight)
+            let macs = model.macs(ofNode: index)
+            return total + (model.graph.nodes[index].op.isBinary ? macs : macs * Self.fp32Weight)
         }
     }
 

@@ -62,7 +62,7 @@ struct Inspect: ParsableCommand {
     }
 
     static func rows(_ packed: PackedModel) -> [Row] {
-        packed.graph.nodes.map { node in
+        packed.graph.nodes.enumerated().map { index, node in
             let names = node.op.tensorNames
             var bytes = 0, fp32 = 0
             for n in names {
@@ -70,9 +70,8 @@ struct Inspect: ParsableCommand {
                 bytes += t.entry.length
                 fp32 += t.entry.type == .bits ? t.entry.shape.reduce(1, *) * 4 : t.entry.length
             }
-            let weights = names.first.flatMap { packed.tensor($0)?.entry.shape }
-            let input = packed.values[node.inputs[0]]!, output = packed.values[node.output]!
-            let macs = node.op.macs(input: input, output: output, weights: weights)
+            let output = packed.values[node.output]!
+            let macs = packed.macs(ofNode: index)
             let kind = node.op.isBinary ? "binary" : (macs > 0 ? "fp32" : "-")
             return Row(node: node.name, op: node.op.kind.rawValue,
                        inputs: node.inputs.map { "\(packed.values[$0]!)" }.joined(separator: " + "), output: "\(output)",

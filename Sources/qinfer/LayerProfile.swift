@@ -52,11 +52,7 @@ struct LayerProfile {
 
         let graph = packed.graph
         let rows = zip(steps, nanos).map { step, ns in
-            let macs = step.nodes.reduce(0) { total, index in
-                let node = graph.nodes[index]
-                let weights = node.op.tensorNames.first.flatMap { packed.tensor($0)?.entry.shape }
-                return total + node.op.macs(input: packed.values[node.inputs[0]]!, output: packed.values[node.output]!, weights: weights)
-            }
+            let macs = step.nodes.reduce(0) { $0 + packed.macs(ofNode: $1) }
             return Row(kernel: step.kernel, nodes: step.nodes, threads: step.threads, ops: step.nodes.map { graph.nodes[$0].op.kind.rawValue },
                        seconds: Double(ns) / Double(runs) * 1e-9, macs: macs)
         }

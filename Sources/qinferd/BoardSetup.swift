@@ -10,7 +10,7 @@ import QInferSensors
 extension BoardRuntime: BoardHooks {}
 
 enum BoardSetup {
-    static let defaultDirectory = "/usr/share/qinferd/board-configs"
+    static let defaultDirectory = BoardConfigLoader.installedDirectory
 
     /// The runtime of the named (or detected) board; nil when no board directory exists and none was named
     /// (a development checkout without board-configs/ installed).

@@ -133,6 +133,9 @@ public enum BoardConfigLoader {
         return out
     }
 
+    /// Where a package installs the board configs: qinferd's default, and `qinfer bench speedup`'s outside a build tree.
+    public static let installedDirectory = "/usr/share/qinferd/board-configs"
+
     /// The board named by `name`, else the one whose `detect` prefix matches the device-tree model, else
     /// generic-x86 on x86-64; an unknown name or an undetectable board is an error listing the choices.
     public static func choose(name: String?, directory: String, deviceTreeModel: String?) throws(BoardConfigError) -> BoardConfig {

@@ -95,11 +95,11 @@ struct BenchSpeedup: ParsableCommand {
     private func boardConfig() throws -> (BoardConfig?, String?) {
         let exe = SpeedupPlan.selfExecutable()
         let beside = ((exe as NSString).deletingLastPathComponent as NSString).appendingPathComponent("../../../board-configs")
-        let directory = boardConfigs ?? [beside, "/usr/share/qinferd/board-configs"].first {
+        let directory = boardConfigs ?? [beside, BoardConfigLoader.installedDirectory].first {
             FileManager.default.fileExists(atPath: $0)
         }.map { ($0 as NSString).standardizingPath }
         guard let directory else {
-            return (nil, "energy: no board configs beside this qinfer or in /usr/share/qinferd/board-configs; pass --board-configs DIR")
+            return (nil, "energy: no board configs beside this qinfer or in \(BoardConfigLoader.installedDirectory); pass --board-configs DIR")
         }
         do {
             return (try BoardConfigLoader.choose(name: board, directory: directory,

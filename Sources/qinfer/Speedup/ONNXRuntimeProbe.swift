@@ -38,8 +38,7 @@ struct ONNXRuntimeProbe {
 
     /// The runner in a build tree (…/.build/<config>/qinfer → …/tools/bench) or where a package installs it.
     static func installedRunner() -> String? {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let dir = (exe as NSString).deletingLastPathComponent
+        let dir = (SpeedupPlan.selfExecutable() as NSString).deletingLastPathComponent
         let candidates = ["\(dir)/../../../tools/bench/ort_runner.py", "\(dir)/../share/qinferd/ort_runner.py",
                           "/usr/share/qinferd/ort_runner.py"]
         return candidates.first { FileManager.default.fileExists(atPath: $0) }.map { ($0 as NSString).standardizingPath }

@@ -9,4 +9,13 @@ extension ModelMetadata {
 extension PackedModel {
     /// Values in the graph's output: the scores a top-k chooses from (not the label count, which may be smaller).
     public var outputCount: Int { values[graph.output]?.elementCount ?? 0 }
+
+    /// Multiply-accumulates of one inference of graph node `index` (binary layers: XNOR-popcount bit operations), as
+    /// `qinfer inspect`, the profiler and the engine's thread split all count them.
+    public func macs(ofNode index: Int) -> Int {
+        let node = graph.nodes[index]
+        guard let input = values[node.inputs[0]], let output = values[node.output] else { return 0 }
+        let weights = node.op.tensorNames.first.flatMap { tensor($0)?.entry.shape }
+        return node.op.macs(input: input, output: output, weights: weights)
+    }
 }
