@@ -82,7 +82,8 @@ let package = Package(
                     dependencies: ["QInferReport", "QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "QInferRandom", "CPNG", "QInferONNX",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Test-only Swift: random models of both families and writers for every input file format.
-        .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "QInferRandom", "CPNG"], path: "Tests/QInferTestSupport"),
+        .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "QInferRandom", "QInferInputFormats", "CPNG"],
+                path: "Tests/QInferTestSupport"),
         .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "QInferRandom", "CPNG"]),
         .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
         // ONNX import; Generated/ holds the committed protobuf types (tools/onnx/regenerate-onnx-swift.sh).

@@ -1,4 +1,5 @@
 import CPNG
+import QInferInputFormats
 
 /// Writers for every input format `qinfer run` reads, so tests can produce real files of each kind.
 public enum InputFileWriters {
@@ -47,19 +48,9 @@ public enum InputFileWriters {
     }
 
     /// NumPy .npy version 1.0 of float32 ("<f4") or uint8 ("|u1") data.
-    public static func npy(shape: [Int], f32 values: [Float]) -> [UInt8] {
-        npy(descr: "<f4", shape: shape, body: values.flatMap { le($0.bitPattern) })
-    }
+    public static func npy(shape: [Int], f32 values: [Float]) -> [UInt8] { NpyEncoder.float32(shape: shape, values: values) }
 
-    public static func npy(shape: [Int], u8 values: [UInt8]) -> [UInt8] { npy(descr: "|u1", shape: shape, body: values) }
-
-    private static func npy(descr: String, shape: [Int], body: [UInt8]) -> [UInt8] {
-        let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dims), }"
-        while (10 + header.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        return [0x93] + Array("NUMPY".utf8) + [1, 0] + le(UInt16(header.count)) + Array(header.utf8) + body
-    }
+    public static func npy(shape: [Int], u8 values: [UInt8]) -> [UInt8] { NpyEncoder.uint8(shape: shape, values: values) }
 
     public static func rawF32(_ values: [Float]) -> [UInt8] { values.flatMap { le($0.bitPattern) } }
 
