@@ -12,6 +12,8 @@ public final class Daemon: Sendable {
     public let scheduler: Scheduler
     public let stats = RequestStats()
     public let events = EventHub()
+    /// The API's routes (HTTPHandler matches requests against them).
+    public let router = Router.api
     public let logger: Logger
     private let settings: Mutex<DaemonConfig>
     private let started = ContinuousClock.now
@@ -49,7 +51,7 @@ public final class Daemon: Sendable {
     public func setConfigSource(_ source: @escaping @Sendable () throws -> DaemonConfig) { configSource.withLock { $0 = source } }
 
     /// SIGHUP, ExecReload and POST /v1/reload end here.
-    public func reloadFromDisk() throws {
+    public func reloadFromDisk() throws(APIFailure) {
         guard let source = configSource.withLock({ $0 }) else { return }
         do { reload(try source()) } catch {
             logger.error("reload failed, keeping the running configuration: \(error)")
@@ -90,51 +92,39 @@ public final class Daemon: Sendable {
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-    static func micros(_ d: Duration) -> Int { Int(d.components.seconds) * 1_000_000 + Int(d.components.attoseconds / 1_000_000_000_000) }
 
-    /// Runs `model` on the input file at `path`, its format from the extension — what a GPIO trigger does with the
-    /// frame or cloud a sensor process last wrote there. The answer is published on /v1/events like any other.
-    public func inferFile(model: String, path: String, completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            completion(.failure(APIFailure(.badInput, "cannot read the input file \(path)")))
-            return
-        }
-        let format = URL(fileURLWithPath: path).pathExtension.lowercased()
-        infer(model: model, body: [UInt8](data), contentType: nil, formatHeader: format.isEmpty ? nil : format, shapeHeader: nil,
-              topK: nil, includeOutputs: false, completion: completion)
-    }
-
-    /// Decodes, queues and runs one inference; `completion` is called once, on a worker thread or right away.
-    public func infer(model name: String, body: [UInt8], contentType: String?, formatHeader: String?, shapeHeader: String?,
-                      topK: Int?, includeOutputs: Bool, completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {
+    /// Queues and runs one inference; `completion` is called once, on a worker thread or right away. Decoding and
+    /// preprocessing run in the worker job (timed as `preprocess_us`), never on the caller's thread, which is an
+    /// event loop for HTTP requests.
+    public func infer(_ request: InferenceRequest, completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {
         let arrived = ContinuousClock.now
-        guard let serving = store.active(name) else {
-            completion(.failure(APIFailure(.modelNotFound, "no model named '\(name)' (GET /v1/models lists them)")))
+        let name = request.model
+        let serving: ServingModel
+        do { serving = try store.serving(name, version: request.version) } catch {
+            completion(.failure(error))
             return
         }
         let cfg = config
-        let k = min(max(topK ?? cfg.defaultTopK, 1), max(serving.model.outputCount, 1))
-        let prepared: [Float]
-        let prepStart = ContinuousClock.now
-        do {
-            let decoded = try InferenceInput.decode(body: body, contentType: contentType, formatHeader: formatHeader,
-                                                    shapeHeader: shapeHeader, metadata: serving.model.metadata)
-            prepared = try serving.preparer.prepare(decoded)
-        } catch let failure as APIFailure {
-            stats.recordError(model: name)
-            completion(.failure(failure))
-            return
-        } catch {
-            stats.recordError(model: name)
-            completion(.failure(APIFailure(.badInput, "\(error)")))
-            return
-        }
-        let prepMicros = Self.micros(.now - prepStart)
+        let k = min(max(request.options.topK ?? cfg.defaultTopK, 1), max(serving.model.outputCount, 1))
         let deadline = Duration.milliseconds(cfg.deadlineMillis)
         let accepted = scheduler.submit { [self] waited in
             guard waited < deadline else {
                 stats.recordError(model: name)
-                completion(.failure(APIFailure(.deadlineExceeded, "waited \(Self.micros(waited) / 1000) ms in the queue, past the \(cfg.deadlineMillis) ms deadline")))
+                completion(.failure(APIFailure(.deadlineExceeded, "waited \(waited.wholeMicroseconds / 1000) ms in the queue, past the \(cfg.deadlineMillis) ms deadline")))
+                return
+            }
+            let prepStart = ContinuousClock.now
+            let prepared: [Float]
+            do {
+                let decoded = try request.input.decode(modelShape: serving.model.metadata.input.shape)
+                prepared = try serving.preparer.prepare(decoded)
+            } catch let failure as APIFailure {
+                stats.recordError(model: name)
+                completion(.failure(failure))
+                return
+            } catch {
+                stats.recordError(model: name)
+                completion(.failure(APIFailure(.badInput, "\(error)")))
                 return
             }
             let computeStart = ContinuousClock.now
@@ -149,16 +139,15 @@ public final class Daemon: Sendable {
                 return
             }
             let computeEnd = ContinuousClock.now
-            let computeMicros = Self.micros(computeEnd - computeStart)
             let (energy, boardState) = board?.telemetry(from: computeStart, to: computeEnd) ?? (nil, nil)
             let metadata = serving.model.metadata
             let top = QInferEngine.topK(scores, k: k).map { Prediction(index: $0.index, label: metadata.label(at: $0.index), score: $0.score) }
-            let total = Self.micros(.now - arrived)
-            let response = InferResponse(model: name, version: serving.version, top: top, outputs: includeOutputs ? scores : nil,
-                                         telemetry: Telemetry(queueMicros: Self.micros(waited), preprocessMicros: prepMicros,
-                                                              computeMicros: computeMicros, totalMicros: total, energy: energy,
-                                                              board: boardState))
-            stats.recordSuccess(model: name, telemetry: response.telemetry)
+            let telemetry = Telemetry(queueMicros: waited.wholeMicroseconds, preprocessMicros: (computeStart - prepStart).wholeMicroseconds,
+                                      computeMicros: (computeEnd - computeStart).wholeMicroseconds,
+                                      totalMicros: (ContinuousClock.now - arrived).wholeMicroseconds, energy: energy, board: boardState)
+            let response = InferResponse(model: name, version: serving.version, top: top,
+                                         outputs: request.options.includeOutputs ? scores : nil, telemetry: telemetry)
+            stats.recordSuccess(model: name, version: serving.version, telemetry: response.telemetry)
             board?.completed(response)
             if events.count > 0, let line = try? JSONCoder.encode(response) { events.publish([UInt8](line)) }
             completion(.success(response))

@@ -21,6 +21,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// While qinferd waits for the client — idle between requests, or mid-request — one timer runs: the idle
     /// timeout closes the connection, the request timeout answers 408. None runs while qinferd works on a request.
     private var clientTimer: Scheduled<Void>?
+    /// The current request is the Open Inference Protocol's (/v2): its errors take that spec's `{"error": "…"}` form.
+    private var openInferenceErrors = false
 
     func handlerAdded(context: ChannelHandlerContext) { armIdleTimer(context) }
 
@@ -53,6 +55,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let h):
             head = h
+            openInferenceErrors = OIPPaths.covers(h.uri)
             let timeout = daemon.config.requestTimeoutMillis
             arm(context, millis: timeout) { handler, context in
                 handler.discarding = true
@@ -111,6 +114,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if error is HTTPParserError {
+            openInferenceErrors = false
             fail(context, APIFailure(.malformedHTTP, "malformed HTTP request: \(error)"), close: true)
         } else {
             context.close(promise: nil)
@@ -121,133 +125,47 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func route(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, _ body: [UInt8]) {
         let (path, query) = Self.split(head.uri)
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        guard parts.first == "v1" else { return fail(context, APIFailure(.notFound, "no route \(path); the API lives under /v1")) }
-        let rest = Array(parts.dropFirst())
-        let method = head.method
-        func admin() -> Bool {
-            guard peer?.isAdmin(adminGroup: daemon.config.adminGroup) ?? false else {
-                fail(context, APIFailure(.forbidden, "\(method) \(path) needs an admin peer (root, the daemon's user, or group \(daemon.config.adminGroup ?? "none")); you are uid \(peer?.uid ?? 0)"))
-                return false
+        let route: Route, parameters: [String: String]
+        do {
+            switch try daemon.router.match(head.method, path) {
+            case .found(let r, let p): (route, parameters) = (r, p)
+            case .methodNotAllowed(let allowed):
+                return fail(context, APIFailure(.methodNotAllowed, "\(head.method) is not allowed on \(path) (allowed: "
+                                                + allowed.map(\.rawValue).joined(separator: ", ") + ")"))
+            case .notFound:
+                return fail(context, APIFailure(.notFound, "no route \(path)" + (path.hasPrefix("/v1/") || path.hasPrefix("/v2/") ? "" : "; the API lives under /v1 and /v2")))
             }
-            return true
+        } catch {
+            return fail(context, error)
         }
-        switch (method, rest.count, rest.first) {
-        case (.GET, 1, "health"):
-            let h = daemon.health()
-            respond(context, status: h.ready ? .ok : .serviceUnavailable, json: h)
-        case (.GET, 1, "models"):
-            respond(context, json: ModelList(models: daemon.store.list()))
-        case (.GET, 1, "stats"):
-            respond(context, json: daemon.stats.snapshot(board: daemon.board?.status()))
-        case (.GET, 1, "metrics"):
-            respond(context, status: .ok, contentType: "text/plain; version=0.0.4", bytes: Array(daemon.stats.prometheus(board: daemon.board?.status()).utf8))
-        case (.GET, 1, "events"):
-            startEvents(context)
-        case (.POST, 1, "reload"):
-            guard admin() else { return }
-            offload(context) { [daemon] in
-                try daemon.reloadFromDisk()
-                return daemon.health()
-            }
-        case (_, 2, "models") where method == .GET || method == .PUT || method == .DELETE:
-            let name = rest[1]
-            guard APIPaths.isValidName(name) else { return fail(context, APIFailure(.badRequest, "'\(name)' is not a valid model name")) }
-            switch method {
-            case .GET:
-                do { respond(context, json: try daemon.store.info(name)) } catch { fail(context, error, close: false) }
-            case .PUT:
-                guard admin() else { return }
-                let version = query["version"], activate = query["activate"].map { $0 == "1" || $0 == "true" }
-                offload(context, status: .created) { [daemon] in
-                    try daemon.store.install(name: name, version: version, bytes: body, activate: activate)
-                }
-            default:
-                guard admin() else { return }
-                offload(context) { [daemon] in
-                    try daemon.store.remove(name: name, version: nil)
-                    return ["deleted": name]
-                }
-            }
-        case (.POST, 3, "models") where rest[2] == "infer":
-            let topK = query["top_k"].flatMap(Int.init)
-            let outputs = query["outputs"].map { $0 == "1" || $0 == "true" } ?? false
+        if route.access == .admin && !(peer?.isAdmin(adminGroup: daemon.config.adminGroup) ?? false) {
+            return fail(context, APIFailure(.forbidden, "\(head.method) \(path) needs an admin peer (root, the daemon's user, or group "
+                                            + "\(daemon.config.adminGroup ?? "none")); you are uid \(peer?.uid ?? 0)"))
+        }
+        let request = APIRequest(parameters: parameters, query: query, headers: head.headers, body: body)
+        let reply: APIReply
+        do { reply = try route.handle(daemon, request) } catch { reply = .failure(error) }
+        deliver(context, reply)
+    }
+
+    /// Writes a reply: now, or when a deferred one completes (back on this connection's event loop).
+    private func deliver(_ context: ChannelHandlerContext, _ reply: APIReply) {
+        switch reply {
+        case .json(let status, let value): respond(context, status: status, json: value)
+        case .bytes(let status, let contentType, let bytes): respond(context, status: status, contentType: contentType, bytes: bytes)
+        case .failure(let failure): fail(context, failure)
+        case .eventStream: startEvents(context)
+        case .later(let start):
             let loop = context.eventLoop
             let boxed = NIOLoopBound((self, context), eventLoop: loop)
-            daemon.infer(model: rest[1], body: body, contentType: head.headers.first(name: "content-type"),
-                         formatHeader: head.headers.first(name: APIHeaders.inputFormat),
-                         shapeHeader: head.headers.first(name: APIHeaders.tensorShape), topK: topK, includeOutputs: outputs) { result in
+            start { reply in
                 loop.execute {
                     let (handler, context) = boxed.value
-                    switch result {
-                    case .success(let r): handler.respond(context, json: r)
-                    case .failure(let f): handler.fail(context, f)
-                    }
-                }
-            }
-        case (.POST, 3, "models") where rest[2] == "activate":
-            guard admin() else { return }
-            let name = rest[1]
-            let request: ActivateRequest
-            do { request = try JSONDecoder().decode(ActivateRequest.self, from: Data(body)) } catch {
-                return fail(context, APIFailure(.badRequest, "the body must be {\"version\": \"…\"}"))
-            }
-            offload(context) { [daemon] in
-                try daemon.store.activate(name: name, version: request.version)
-                return try daemon.store.info(name)
-            }
-        case (.POST, 3, "models") where rest[2] == "rollback":
-            guard admin() else { return }
-            let name = rest[1]
-            offload(context) { [daemon] in
-                try daemon.store.rollback(name: name)
-                return try daemon.store.info(name)
-            }
-        case (.DELETE, 4, "models") where rest[2] == "versions":
-            guard admin() else { return }
-            let (name, version) = (rest[1], rest[3])
-            offload(context) { [daemon] in
-                try daemon.store.remove(name: name, version: version)
-                return try daemon.store.info(name)
-            }
-        default:
-            let known = Self.isRoute(rest)
-            fail(context, APIFailure(known ? .methodNotAllowed : .notFound, known ? "\(method) is not allowed on \(path)" : "no route \(path)"))
-        }
-    }
-
-    /// Whether some method serves this path (under /v1): 405 for the others, 404 for paths nothing serves.
-    static func isRoute(_ rest: [String]) -> Bool {
-        switch (rest.count, rest.first) {
-        case (1, let first?): ["health", "models", "stats", "metrics", "events", "reload"].contains(first)
-        case (2, "models"): true
-        case (3, "models"): ["infer", "activate", "rollback"].contains(rest[2])
-        case (4, "models"): rest[2] == "versions"
-        default: false
-        }
-    }
-
-    /// Runs blocking store work (file writes, fsync, validation) off the event loop, then answers.
-    private func offload<T: Encodable & Sendable>(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok,
-                                                  _ work: @escaping @Sendable () throws -> T) {
-        let loop = context.eventLoop
-        let boxed = NIOLoopBound((self, context), eventLoop: loop)
-        Self.adminQueue.async {
-            let result: Result<T, APIFailure>
-            do { result = .success(try work()) } catch let f as APIFailure { result = .failure(f) } catch {
-                result = .failure(APIFailure(.internalError, "\(error)"))
-            }
-            loop.execute {
-                let (handler, context) = boxed.value
-                switch result {
-                case .success(let v): handler.respond(context, status: status, json: v)
-                case .failure(let f): handler.fail(context, f)
+                    handler.deliver(context, reply)
                 }
             }
         }
     }
-
-    private static let adminQueue = DispatchQueue(label: "qinferd.admin")
 
     private func startEvents(_ context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
@@ -272,7 +190,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         return (String(uri[..<q]), query)
     }
 
-    func respond<T: Encodable>(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok, json: T, close: Bool = false) {
+    func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok, json: any Encodable, close: Bool = false) {
         let bytes = (try? JSONCoder.encode(json)).map { [UInt8]($0) } ?? Array("{}".utf8)
         respond(context, status: status, contentType: "application/json", bytes: bytes, close: close)
     }
@@ -280,7 +198,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func fail(_ context: ChannelHandlerContext, _ failure: APIFailure, close: Bool = false) {
         var extra: [(String, String)] = []
         if failure.code == .overloaded { extra.append(("retry-after", "1")) }
-        let body = APIErrorBody(status: failure.code.status, code: failure.code, message: failure.message)
+        let body: any Encodable = openInferenceErrors ? OIPErrorBody(error: failure.message)
+            : APIErrorBody(status: failure.code.status, code: failure.code, message: failure.message)
         let bytes = (try? JSONCoder.encode(body)).map { [UInt8]($0) } ?? []
         respond(context, status: HTTPResponseStatus(statusCode: failure.code.status), contentType: "application/json", bytes: bytes,
                 close: close, extraHeaders: extra)

@@ -39,7 +39,11 @@ enum BoardSetup {
         case (nil, nil, nil): return nil
         case (let line?, let model?, let input?):
             let watcher = TriggerWatcher(line: line, logger: logger) { _ in
-                daemon.inferFile(model: model, path: input) { result in
+                let request: InferenceRequest
+                do throws(APIFailure) { request = InferenceRequest(model: model, input: try .file(at: input)) } catch {
+                    return logger.error("trigger: \(model) on \(input): \(error.message)")
+                }
+                daemon.infer(request) { result in
                     if case .failure(let f) = result { logger.error("trigger: \(model) on \(input): \(f.message)") }
                 }
             }

@@ -67,8 +67,9 @@ struct BoardGPIODaemonTests {
     func infer(_ daemon: Daemon, _ points: [Float]) throws -> InferResponse {
         let result = Mutex<Result<InferResponse, APIFailure>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        daemon.infer(model: "pn", body: InputFileWriters.rawF32(points), contentType: "application/octet-stream", formatHeader: nil,
-                     shapeHeader: "\(TestModelBytes.points),3", topK: 1, includeOutputs: false) { r in
+        let request = InferenceRequest(model: "pn", input: .file(.f32, InputFileWriters.rawF32(points), shape: [TestModelBytes.points, 3]),
+                                       options: InferenceOptions(topK: 1))
+        daemon.infer(request) { r in
             result.withLock { $0 = r }
             done.signal()
         }
@@ -110,7 +111,9 @@ struct BoardGPIODaemonTests {
         let edge = try #require(hooks.runtime.gpio.trigger)
         let watcher = TriggerWatcher(line: edge, pollInterval: .milliseconds(20)) { _ in
             let done = DispatchSemaphore(value: 0)
-            daemon.inferFile(model: "pn", path: input) { result in
+            // What qinferd's trigger does: the typed request built from the file, decoded by the worker.
+            guard let request = try? InferenceRequest(model: "pn", input: .file(at: input)) else { return }
+            daemon.infer(request) { result in
                 if case .success(let r) = result { served.withLock { $0.append(r) } }
                 done.signal()
             }
@@ -132,14 +135,8 @@ struct BoardGPIODaemonTests {
         #expect(watcher.edgeCount == 3)
         // A missing input file is an error for that edge, not a crash.
         try FileManager.default.removeItem(atPath: input)
-        let failure = Mutex<APIFailure?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        daemon.inferFile(model: "pn", path: input) { r in
-            if case .failure(let f) = r { failure.withLock { $0 = f } }
-            done.signal()
-        }
-        done.wait()
-        #expect(failure.withLock { $0 }?.message.contains("cannot read the input file") == true)
+        #expect(throws: APIFailure.self) { try InputPayload.file(at: input) }
+        do { _ = try InputPayload.file(at: input) } catch { #expect(error.message.contains("cannot read the input file \(input)")) }
         hooks.runtime.shutdown()
     }
 }

@@ -1,5 +1,3 @@
-import QInferProtocol
-
 /// A request that cannot be served, with the API error code that says why (mapped to an HTTP status).
 public struct APIFailure: Error, CustomStringConvertible, Sendable {
     public let code: ErrorCode
