@@ -51,9 +51,10 @@ let package = Package(
                 // The board's power, thermal state and config for `qinfer bench speedup` (no libsystemd, no libgpiod).
                 "QInferSensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // The daemon client (models, infer, push, …): HTTP/1.1 over qinferd's Unix socket.
+                // The daemon client (models, infer, push, events, bench daemon); `bench daemon`'s load generator runs its
+                // keep-alive connections on an event loop group of its own.
+                "QInferClient",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 // Latency percentiles of `qinfer bench daemon`.
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -67,7 +68,7 @@ let package = Package(
         .target(name: "QInferInputFormats", dependencies: ["CPNG"]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
-        // Execution plans over one arena, the float reference executor, preprocessing.
+        // Execution plans over one arena, preprocessing.
         .target(name: "QInferEngine", dependencies: ["QInferModel", "QInferKernels", "QInferInputFormats"]),
         // The seeded generator behind every reproducible random input (CLI, tests, fuzz harness); depends on nothing.
         .target(name: "QInferRandom"),
@@ -81,8 +82,10 @@ let package = Package(
         .testTarget(name: "QInferCLITests",
                     dependencies: ["QInferReport", "QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "QInferRandom", "CPNG", "QInferONNX",
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        // Test-only Swift: random models of both families and writers for every input file format.
-        .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "QInferRandom", "QInferInputFormats", "CPNG"],
+        // Test-only Swift: random models of both families, writers for every input file format, and the float
+        // reference executor the engine is tested against (kept out of the shipped binaries).
+        .target(name: "QInferTestSupport", dependencies: ["QInferModel", "QInferKernels", "QInferRandom", "QInferInputFormats", "CPNG",
+                                                         "QInferEngine"],
                 path: "Tests/QInferTestSupport"),
         .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "QInferRandom", "CPNG"]),
         .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
@@ -93,7 +96,23 @@ let package = Package(
                                    "QInferRandom", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                     exclude: ["Fixtures"]),
         // The socket API's wire types, paths and error codes, shared by the daemon and the CLI (knows no engine).
-        .target(name: "QInferProtocol"),
+        // Owns the wire codec too (content types, X-Input-Format, X-Tensor-Shape, query options → one typed request), so it
+        // names the input formats; the decoding itself runs where the request is served.
+        .target(name: "QInferProtocol", dependencies: ["QInferInputFormats"]),
+        // qinferd's client: HTTP/1.1 over its Unix socket (blocking requests, newline-delimited streams, keep-alive
+        // connections for load), with the socket resolution and connect errors said once. Connecting is one protocol
+        // (DaemonTransport) so another transport (ssh dial-stdio) can slide in under it.
+        .target(name: "QInferClient", dependencies: [
+            "QInferProtocol",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // Against a small NIO server in the test process and real socket paths: connect errors, error bodies, streams.
+        .testTarget(name: "QInferClientTests", dependencies: [
+            "QInferClient", "QInferProtocol", "QInferInputFormats",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // The daemon's parts as a library: model store, scheduler, statistics, HTTP over the Unix socket.
         .target(name: "QInferDaemon", dependencies: [
             "QInferEngine", "QInferModel", "QInferInputFormats", "QInferKernels", "QInferProtocol",
@@ -133,6 +152,8 @@ let package = Package(
         // trigger edges against real inferences.
         .testTarget(name: "QInferDaemonTests",
                     dependencies: ["QInferDaemon", "QInferBoard", "QInferSensors", "QInferProtocol", "QInferTestSupport", "QInferRandom",
+                                   // The /v2 tests read the shipped test sets and preprocess a frame as the engine does.
+                                   "QInferInputFormats", "QInferModel", "QInferEngine",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "QInferBoardTests",
                     dependencies: ["QInferBoard", "QInferProtocol", "QInferTestSupport", .product(name: "Logging", package: "swift-log")]),

@@ -80,12 +80,12 @@ struct BenchModel: ParsableCommand {
         ])
         var profiles: [String] = []
         for path in models {
-            let packed: PackedModel
-            do { packed = try PackedModel(path: path) } catch { throw CLIError(error.message) }
+            let file = try ModelFile(path)
+            let packed = file.packed
             let values = try input.map { try Self.loadInput($0, for: packed) } ?? Self.randomInput(for: packed)
             for isa in chosenISAs {
                 for n in counts {
-                    let m = try ModelTiming.measure(packed, input: values, isa: isa, threads: n, stopwatch: stopwatch)
+                    let m = try ModelTiming.measure(file, input: values, isa: isa, threads: n, stopwatch: stopwatch)
                     if json {
                         print(try m.jsonLine(path: path))
                     } else {
@@ -94,7 +94,7 @@ struct BenchModel: ParsableCommand {
                                       m.plainOverFused.map { String(format: "%.2f×", $0) } ?? "-"])
                     }
                     guard layers else { continue }
-                    let profile = try LayerProfile.measure(packed, input: values, isa: isa, threads: n, stopwatch: stopwatch)
+                    let profile = try LayerProfile.measure(file, input: values, isa: isa, threads: n, stopwatch: stopwatch)
                     if json {
                         for line in try profile.jsonLines(path: path) { print(line) }
                     } else {
@@ -147,12 +147,10 @@ struct ModelTiming {
     let plainSeconds: Double?
     let plainOverFused: Double?
 
-    static func measure(_ packed: PackedModel, input: [Float], isa: KernelISA?, threads: Int, stopwatch: Stopwatch) throws -> ModelTiming {
-        let fused: Engine, plain: Engine
-        do {
-            fused = try Engine(model: packed, threads: threads, isa: isa?.raw)
-            plain = try Engine(model: packed, threads: threads, isa: isa?.raw, fuse: false)
-        } catch { throw CLIError("\(packed.metadata.name): \(error.message)") }
+    static func measure(_ file: ModelFile, input: [Float], isa: KernelISA?, threads: Int, stopwatch: Stopwatch) throws -> ModelTiming {
+        let packed = file.packed
+        let fused = try file.engine(threads: threads, isa: isa)
+        let plain = try file.engine(threads: threads, isa: isa, fuse: false)
         var outFused = [Float](repeating: 0, count: fused.outputCount), outPlain = outFused
         try run(fused, input, &outFused)
         try run(plain, input, &outPlain)

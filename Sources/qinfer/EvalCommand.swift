@@ -20,11 +20,9 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
-        let packed: PackedModel
-        do { packed = try PackedModel(path: model) } catch { throw CLIError("\(model): \(error.message)") }
-        let chosen = try KernelISA.option(isa)
-        let engine: Engine
-        do { engine = try Engine(model: packed, threads: threads, isa: chosen) } catch { throw CLIError(error.message) }
+        let file = try ModelFile(model)
+        let packed = file.packed
+        let engine = try file.engine(threads: threads, isa: try KernelISA.option(isa))
         let sampleTensor = try Self.npy(samples), labelTensor = try Self.npy(labels)
         guard case .float32(let labelValues) = labelTensor.storage else { throw CLIError("\(labels): labels must be integers") }
         let clock = ContinuousClock()
@@ -34,7 +32,7 @@ struct Eval: ParsableCommand {
             throw CLIError("\(samples): \(error.message)")
         }
         let elapsed = clock.now - start
-        let perSample = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+        let perSample = elapsed.seconds * 1e6
         let m = packed.metadata
         if json {
             let object: [String: Any] = ["model": m.name, "version": m.version, "sha256": packed.sha256, "correct": result.correct,
@@ -55,10 +53,7 @@ struct Eval: ParsableCommand {
     }
 
     static func npy(_ path: String) throws -> Tensor {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw CLIError("cannot read \(path): \(error.localizedDescription)")
-        }
+        let bytes = try readFileBytes(path)
         do {
             guard case .tensor(let t) = try decodeInput(bytes, format: .npy, name: path) else { throw CLIError("\(path) is not a tensor") }
             return t

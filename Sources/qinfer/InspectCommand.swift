@@ -18,8 +18,7 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        let packed: PackedModel
-        do { packed = try PackedModel(path: model) } catch { throw CLIError("\(model): \(error.message)") }
+        let packed = try ModelFile(model).packed
         let rows = Self.rows(packed)
         let weightBytes = rows.reduce(0) { $0 + $1.bytes }, fp32Bytes = rows.reduce(0) { $0 + $1.fp32Bytes }
         let macs = rows.reduce(0) { $0 + $1.macs }, binaryMacs = rows.filter(\.binary).reduce(0) { $0 + $1.macs }

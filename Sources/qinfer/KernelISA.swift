@@ -14,11 +14,11 @@ struct KernelISA: Hashable {
     static var supported: [KernelISA] { all.filter(\.isSupported) }
 
     /// An `--isa NAME` option of run/verify/eval: nil when not given (the kernels choose), else the named variant.
-    static func option(_ name: String?) throws -> qk_isa? {
+    static func option(_ name: String?) throws -> KernelISA? {
         guard let name else { return nil }
         var parsed = QK_ISA_SCALAR
         guard qk_isa_parse(name, &parsed) == 0 else { throw ValidationError("--isa \(name) is not an ISA (scalar, popcnt, avx2, avx512, neon)") }
-        return parsed
+        return KernelISA(raw: parsed)
     }
 
     static func == (a: KernelISA, b: KernelISA) -> Bool { a.raw.rawValue == b.raw.rawValue }

@@ -24,11 +24,9 @@ struct LayerProfile {
 
     var totalSeconds: Double { rows.reduce(0) { $0 + $1.seconds } }
 
-    static func measure(_ packed: PackedModel, input: [Float], isa: KernelISA?, threads: Int, stopwatch: Stopwatch) throws -> LayerProfile {
-        let engine: Engine
-        do { engine = try Engine(model: packed, threads: threads, isa: isa?.raw) } catch {
-            throw CLIError("\(packed.metadata.name): \(error.message)")
-        }
+    static func measure(_ file: ModelFile, input: [Float], isa: KernelISA?, threads: Int, stopwatch: Stopwatch) throws -> LayerProfile {
+        let packed = file.packed
+        let engine = try file.engine(threads: threads, isa: isa)
         let steps = engine.steps
         var nanos = [UInt64](repeating: 0, count: steps.count)
         var output = [Float](repeating: 0, count: engine.outputCount)

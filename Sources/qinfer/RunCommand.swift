@@ -5,6 +5,7 @@ import QInferEngine
 import QInferInputFormats
 import QInferKernels
 import QInferModel
+import QInferProtocol
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,24 +28,15 @@ struct Run: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let packed: PackedModel
-        do { packed = try PackedModel(path: model) } catch { throw CLIError(error.message) }
-        let chosenISA = try KernelISA.option(isa)
-        let engine: Engine
-        do { engine = try Engine(model: packed, threads: threads, isa: chosenISA) } catch { throw CLIError(error.message) }
+        let file = try ModelFile(model)
+        let packed = file.packed
+        let engine = try file.engine(threads: threads, isa: try KernelISA.option(isa))
         let loadTime = clock.now - loadStart
 
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: input)) } catch {
-            throw CLIError("cannot read \(input): \(error.localizedDescription)")
-        }
+        let bytes = try readFileBytes(input)
         let shapeValues: [Int]?
-        if let shape {
-            let parts = shape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! > 0 }) else { throw ValidationError("--shape \(shape) is not a list of positive integers") }
-            shapeValues = parts.map { $0! }
-        } else {
-            shapeValues = nil
+        do { shapeValues = try shape.map { (text) throws(APIFailure) in try TensorShapeText.parse(text, what: "--shape") } } catch {
+            throw CLIError(error.message)
         }
         let prepStart = clock.now
         let prepared: [Float]
@@ -68,7 +60,7 @@ struct Run: ParsableCommand {
                 "model": packed.metadata.name, "version": packed.metadata.version, "isa": String(cString: qk_isa_name(engine.isa)),
                 "threads": threads,
                 "top": best.map { ["index": $0.index, "label": packed.metadata.label(at: $0.index), "score": Double($0.score)] as [String: Any] },
-                "timing_us": ["load": micros(loadTime), "preprocess": micros(prepTime), "compute": micros(runTime)],
+                "timing_us": ["load": loadTime.wholeMicroseconds, "preprocess": prepTime.wholeMicroseconds, "compute": runTime.wholeMicroseconds],
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -79,11 +71,8 @@ struct Run: ParsableCommand {
                 let label = packed.metadata.label(at: entry.index).padding(toLength: width, withPad: " ", startingAt: 0)
                 print("  \(rank + 1). \(label)  \(String(format: "%.5f", entry.score))")
             }
-            print("  load \(String(format: "%.1f", Double(micros(loadTime)) / 1000)) ms, preprocess \(micros(prepTime)) µs, compute \(micros(runTime)) µs")
+            print("  load \(String(format: "%.1f", Double(loadTime.wholeMicroseconds) / 1000)) ms, preprocess \(prepTime.wholeMicroseconds) µs, "
+                  + "compute \(runTime.wholeMicroseconds) µs")
         }
-    }
-
-    private func micros(_ d: Duration) -> Int64 {
-        d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
     }
 }

@@ -37,14 +37,12 @@ struct Verify: ParsableCommand {
             imported = try ONNXImporter.importModel(file)
             interpreter = try ONNXInterpreter(file: file)
         } catch { throw CLIError("\(onnx): \(error.description)") }
-        let packed: PackedModel
-        do { packed = try PackedModel(path: qpack) } catch { throw CLIError("\(qpack): \(error.message)") }
+        let packedFile = try ModelFile(qpack)
+        let packed = packedFile.packed
         guard packed.values[packed.graph.input]?.shape == imported.inputLayout.irShape else {
             throw CLIError("\(qpack) takes \(packed.metadata.input.shape), \(onnx) imports as \(imported.inputLayout.irShape): not packed from this model")
         }
-        let chosen = try KernelISA.option(isa)
-        let engine: Engine
-        do { engine = try Engine(model: packed, threads: threads, isa: chosen) } catch { throw CLIError(error.message) }
+        let engine = try packedFile.engine(threads: threads, isa: try KernelISA.option(isa))
         guard engine.outputCount == imported.outputCount else {
             throw CLIError("\(qpack) outputs \(engine.outputCount) values, \(onnx) \(imported.outputCount)")
         }
@@ -80,10 +78,7 @@ struct Verify: ParsableCommand {
 
     /// Samples of one file: its shape is the ONNX input's, that without the batch axis, or K of either.
     static func load(_ path: String, sampleShape: [Int]) throws -> [(String, [Float])] {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-            throw CLIError("cannot read \(path): \(error.localizedDescription)")
-        }
+        let bytes = try readFileBytes(path)
         let decoded: DecodedInput
         do {
             decoded = try decodeInput(bytes, name: path, shape: path.hasSuffix(".f32") ? [bytes.count / 4] : nil)

@@ -70,8 +70,19 @@ extension Integration {
             let unnamed = try s.write("cloud.data", InputFileWriters.plyASCII(TestModels.input))
             out = try q(["infer", "pn", unnamed] + socketFlag)
             #expect(out.hasPrefix("pn v7 on"), "\(out)")
+            // --format names what the extension does not: ASCII xyz in a .txt, raw float32 in a .bin.
+            let xyz = try s.write("cloud.txt", Array(stride(from: 0, to: TestModels.input.count, by: 3).map { i in
+                "\(TestModels.input[i]) \(TestModels.input[i + 1]) \(TestModels.input[i + 2])\n"
+            }.joined().utf8))
+            inferred = try JSONDecoder().decode(InferResponse.self, from: Data(try q(["infer", "pn", xyz, "--format", "xyz", "--outputs", "--json"] + socketFlag).utf8))
+            #expect(TestModels.close(inferred.outputs ?? [], expectB))
+            let bin = try s.write("cloud.bin", InputFileWriters.rawF32(TestModels.input))
+            inferred = try JSONDecoder().decode(InferResponse.self, from: Data(try q(["infer", "pn", bin, "--format", "f32", "--shape", "64,3", "--outputs", "--json"] + socketFlag).utf8))
+            #expect(TestModels.close(inferred.outputs ?? [], expectB))
             var r = try runQInfer(["infer", "pn", f32] + socketFlag)
-            #expect(r.status != 0 && r.err.contains("--shape"), "raw .f32 without --shape: \(r.err)")
+            #expect(r.status == 1 && r.err.contains("--shape"), "raw .f32 without --shape: \(r.err)")
+            r = try runQInfer(["infer", "pn", ply, "--shape", "64,3"] + socketFlag)
+            #expect(r.status == 1 && r.err.contains("a shape only applies to .f32 and .npy inputs"), "a .ply with --shape: \(r.err)")
 
             // An image model through a .png.
             let image = try s.write("img.qpack", try randomResNet(seed: 5, size: 8, inChannels: 1, widths: [16, 32], classes: 4, padValue: .zero))
@@ -95,10 +106,10 @@ extension Integration {
             #expect(statRows.first == ["MODEL", "REQUESTS", "ERRORS", "P50", "ms", "P90", "ms", "P99", "ms", "MAX", "ms", "QUEUE", "ms",
                                        "PREP", "ms", "COMPUTE", "ms", "mJ/INF", "mJ", "P50", "mJ", ">IDLE", "AVG", "W"], "\(out)")
             // No board config here: the energy columns say so with "-" rather than a made-up number.
-            #expect(statRows.contains { $0.first == "pn" && $0[1] == "6" && $0[2] == "0" && $0.suffix(4) == ["-", "-", "-", "-"] }, "\(out)")
+            #expect(statRows.contains { $0.first == "pn" && $0[1] == "8" && $0[2] == "0" && $0.suffix(4) == ["-", "-", "-", "-"] }, "\(out)")
             #expect(out.contains("rejected (queue full or too many connections): 0"), "\(out)")
             let stats = try JSONDecoder().decode(StatsResponse.self, from: Data(try q(["stats", "--json"] + socketFlag).utf8))
-            #expect(stats.models.first { $0.name == "pn" }?.count == 6)
+            #expect(stats.models.first { $0.name == "pn" }?.count == 8)
 
             // Daemon errors: the message, exit status 1; with --json the body on stdout.
             r = try runQInfer(["infer", "nope", npy] + socketFlag)
@@ -216,6 +227,9 @@ extension Integration {
             let rows = out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
             #expect(rows.filter { $0.first == "3" && $0.last == "%" }.count == 2, "\(out)")
             #expect(out.contains("GET /v1/health on one keep-alive connection"), "\(out)")
+            // The per-model round-trip rows carry qinferd's own queue and preprocessing p50 beside compute.
+            let header = rows.first { $0.first == "MODEL" && $0.contains("COMPUTE") }.map { $0.joined(separator: " ") }
+            #expect(header?.contains("COMPUTE P50 QUEUE P50 PREP P50 OVERHEAD P50") == true, "\(out)")
 
             let bad = try runQInfer(["bench", "daemon", "--clients", "0,x"])
             #expect(bad.status != 0 && bad.err.contains("--clients"), "\(bad.err)")

@@ -1,6 +1,7 @@
 // `qinfer top`: `qinfer stats` redrawn every interval, with the requests per second since the previous screen.
 import ArgumentParser
 import Foundation
+import QInferClient
 import QInferProtocol
 
 struct DaemonTop: ParsableCommand {
@@ -28,7 +29,7 @@ struct DaemonTop: ParsableCommand {
         var screen = 0
         try daemon.perform { client in
             while count.map({ screen < $0 }) ?? true {
-                let stats = try client.call(StatsResponse.self, .GET, APIPaths.stats).0
+                let stats = try client.call(StatsResponse.self, DaemonRequest(.GET, APIPaths.stats)).0
                 let now = ContinuousClock.now
                 var text = StatsReport.render(stats)
                 if let previous {
@@ -39,7 +40,7 @@ struct DaemonTop: ParsableCommand {
                 previous = (now, Dictionary(stats.models.map { ($0.name, $0.count) }, uniquingKeysWith: { a, _ in a }))
                 let clock = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withTime, .withColonSeparatorInTime])
                 // On a terminal: clear and redraw in place; piped: one screen after another, separated.
-                let header = "qinferd on \(client.socketPath) — \(clock)\n"
+                let header = "qinferd on \(client.endpoint) — \(clock)\n"
                 FileHandle.standardOutput.write(Data(((tty ? "\u{1B}[H\u{1B}[2J" : (screen > 0 ? "\n" : "")) + header + text + "\n").utf8))
                 screen += 1
                 if count.map({ screen >= $0 }) ?? false { break }

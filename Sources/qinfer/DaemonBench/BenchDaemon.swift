@@ -4,7 +4,7 @@
 // model, and closed-loop throughput with 1–8 clients against the compute-bound limit.
 import ArgumentParser
 import Foundation
-import NIOHTTP1
+import QInferClient
 import QInferProtocol
 import QInferRandom
 
@@ -122,20 +122,19 @@ struct BenchDaemon: ParsableCommand {
                   + "(\(fixed(used * 1000, digits: 0)) ms)  goal < 1 %: \(share < 0.01 ? "met" : "MISSED")")
         }
         let socketPath = socket ?? launched!.socketPath
-        let client = DaemonClient(socket: socketPath)
-        let generator = LoadGenerator(socketPath: socketPath)
+        let client = DaemonClient(transport: UnixSocketTransport(path: socketPath))
+        let generator = LoadGenerator(client: client)
         let limitThreads = min(workerCount, cpus)
 
         // The floor: a request that reaches the HTTP handler and back without the scheduler or a model.
-        let floor = try generator.run(LoadRequest(method: .GET, uri: APIPaths.health, headers: [], body: [], readsTelemetry: false),
-                                      connections: 1, perConnection: requests)
+        let floor = try generator.run(DaemonRequest(.GET, APIPaths.health), readsTelemetry: false, connections: 1, perConnection: requests)
         try check(floor, "GET /v1/health")
         let floorP50 = floor.roundTrip.valueAtPercentile(50)
         print("\nGET /v1/health on one keep-alive connection (the floor of any request), \(requests) requests: "
               + "p50 \(floorP50) µs, p99 \(floor.roundTrip.valueAtPercentile(99)) µs")
 
         // The served models first: uploading "tiny" makes the store non-empty, which ends the shipped default.
-        let served = try client.call(ModelList.self, .GET, APIPaths.models).0.models.filter { $0.activeVersion != nil }
+        let served = try client.call(ModelList.self, DaemonRequest(.GET, APIPaths.models)).0.models.filter { $0.activeVersion != nil }
         let shipped = model.isEmpty ? served.map(\.name) : model.filter { name in served.contains { $0.name == name } }
         if !shipped.isEmpty { try measure(shipped, served, generator, floorP50: floorP50, limitThreads: limitThreads) }
         if let launched, !shipped.isEmpty {
@@ -146,7 +145,7 @@ struct BenchDaemon: ParsableCommand {
         }
         if let tiny {
             try upload(tiny, as: "tiny", client)
-            let info = try client.call(ModelInfo.self, .GET, APIPaths.model("tiny")).0
+            let info = try client.call(ModelInfo.self, DaemonRequest(.GET, APIPaths.model("tiny"))).0
             try measure(["tiny"], [info], generator, floorP50: floorP50, limitThreads: limitThreads)
         }
     }
@@ -156,18 +155,20 @@ struct BenchDaemon: ParsableCommand {
                          limitThreads: Int) throws {
         var table = TextTable([.init(title: "MODEL", alignment: .left), .init(title: "P50 µs", alignment: .right),
                                .init(title: "P99 µs", alignment: .right), .init(title: "COMPUTE P50", alignment: .right),
+                               .init(title: "QUEUE P50", alignment: .right), .init(title: "PREP P50", alignment: .right),
                                .init(title: "OVERHEAD P50", alignment: .right), .init(title: "OVERHEAD/FLOOR", alignment: .right)])
         var throughput: [(String, TextTable)] = []
         for name in names {
             guard let info = served.first(where: { $0.name == name }), let active = info.versions.first(where: \.active) else {
                 throw CLIError("qinferd serves no active model '\(name)'")
             }
-            let request = inferRequest(name, shape: active.inputShape)
-            let r = try generator.run(request, connections: 1, perConnection: requests)
+            let request = try inferRequest(name, shape: active.inputShape)
+            let r = try generator.run(request, readsTelemetry: true, connections: 1, perConnection: requests)
             try check(r, "POST \(APIPaths.infer(name))")
             let overhead = Int(r.roundTrip.valueAtPercentile(50)) - Int(r.compute.valueAtPercentile(50))
             table.append([name, "\(r.roundTrip.valueAtPercentile(50))", "\(r.roundTrip.valueAtPercentile(99))",
-                          "\(r.compute.valueAtPercentile(50))", "\(overhead)",
+                          "\(r.compute.valueAtPercentile(50))", "\(r.queue.valueAtPercentile(50))", "\(r.preprocess.valueAtPercentile(50))",
+                          "\(overhead)",
                           fixed(Double(overhead) / Double(max(floorP50, 1)), digits: 2) + "×"])
 
             var t = TextTable([.init(title: "CLIENTS", alignment: .right), .init(title: "REQ/S", alignment: .right),
@@ -176,7 +177,7 @@ struct BenchDaemon: ParsableCommand {
                                .init(title: "LIMIT REQ/S", alignment: .right), .init(title: "OF LIMIT", alignment: .right)])
             var single = 0.0
             for c in clientCounts {
-                let r = try generator.run(request, connections: c, perConnection: max(1, requests / c))
+                let r = try generator.run(request, readsTelemetry: true, connections: c, perConnection: max(1, requests / c))
                 try check(r, "\(c) clients on \(name)")
                 if single == 0 { single = r.requestsPerSecond }
                 let limit = Double(limitThreads) / (r.compute.mean / 1e6)
@@ -186,7 +187,8 @@ struct BenchDaemon: ParsableCommand {
             }
             throughput.append((name, t))
         }
-        print("\ninference round trip on one keep-alive connection, \(requests) requests each (overhead = round trip − compute):")
+        print("\ninference round trip on one keep-alive connection, \(requests) requests each (overhead = round trip − compute; "
+              + "queue and prep are qinferd's own times for the wait for a worker and for decoding + preprocessing):")
         print(table.render())
         for (name, t) in throughput {
             print("\nthroughput, \(name) (limit: \(limitThreads) worker thread(s) / compute mean, both measured here):")
@@ -235,12 +237,12 @@ struct BenchDaemon: ParsableCommand {
     }
 
     private func upload(_ file: String, as name: String, _ client: DaemonClient) throws {
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
-        _ = try client.call(.PUT, APIPaths.model(name) + "?activate=1", headers: [("content-type", "application/octet-stream")], body: bytes)
+        let bytes = try readFileBytes(file)
+        _ = try client.call(.install(name, activate: true, qpack: bytes))
     }
 
     /// Raw little-endian float32 of the model's input shape, values from a fixed sequence in [-1, 1).
-    private func inferRequest(_ name: String, shape: [Int]) -> LoadRequest {
+    private func inferRequest(_ name: String, shape: [Int]) throws -> DaemonRequest {
         let count = shape.reduce(1, *)
         var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         var body: [UInt8] = []
@@ -249,10 +251,7 @@ struct BenchDaemon: ParsableCommand {
             let v = rng.float(-1...1)
             withUnsafeBytes(of: v.bitPattern.littleEndian) { body += $0 }
         }
-        return LoadRequest(method: .POST, uri: APIPaths.infer(name) + "?top_k=1",
-                           headers: [("content-type", "application/octet-stream"),
-                                     (APIHeaders.tensorShape, shape.map(String.init).joined(separator: ","))],
-                           body: body, readsTelemetry: true)
+        return try .infer(name, payload: .file(.f32, body, shape: shape), options: InferenceOptions(topK: 1))
     }
 
     private func check(_ r: LoadResult, _ what: String) throws {

@@ -33,13 +33,9 @@ struct BenchRunner: ParsableCommand {
     }
 
     func run() throws {
-        let packed: PackedModel
-        do { packed = try PackedModel(path: model) } catch { throw CLIError("\(model): \(error.message)") }
-        let values = try BenchModel.loadInput(input, for: packed)
-        let engine: Engine
-        do { engine = try Engine(model: packed, threads: threads, isa: try KernelISA.option(isa)) } catch let e as EngineError {
-            throw CLIError("\(model): \(e.message)")
-        }
+        let file = try ModelFile(model)
+        let values = try BenchModel.loadInput(input, for: file.packed)
+        let engine = try file.engine(threads: threads, isa: try KernelISA.option(isa))
         var output = [Float](repeating: 0, count: engine.outputCount)
         let warmupEnd = ContinuousClock.now.advanced(by: .nanoseconds(Int64(warmup * 1e9)))
         var warmed = 0

@@ -31,8 +31,7 @@ struct SpeedupPlan {
         do { try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true) } catch {
             throw CLIError("cannot create \(scratch): \(error.localizedDescription)")
         }
-        let packed: PackedModel
-        do { packed = try PackedModel(path: target.qpack) } catch { throw CLIError("\(target.qpack): \(error.message)") }
+        let packed = try ModelFile(target.qpack).packed
         // Latency does not depend on the values; one fixed pseudo-random tensor serves every variant.
         let input = BenchModel.randomInput(for: packed)
         let shape = packed.values[packed.graph.input]!.shape

@@ -1,6 +1,7 @@
 // `qinfer events`: follows qinferd's event stream — one line per completed inference, as it happens.
 import ArgumentParser
 import Foundation
+import QInferClient
 import QInferProtocol
 import Synchronization
 
@@ -27,7 +28,7 @@ struct DaemonEvents: ParsableCommand {
         let json = daemon.json, limit = count, only = model
         let seen = Mutex(0)
         try daemon.perform { client in
-            try client.follow(APIPaths.events) { line in
+            try client.follow(DaemonRequest(.GET, APIPaths.events)) { line in
                 let event = try? JSONDecoder().decode(InferResponse.self, from: Data(line.utf8))
                 if let only, event?.model != only { return true }
                 // A line this qinfer cannot read is shown as it is. Written unbuffered: a follower piped into another
