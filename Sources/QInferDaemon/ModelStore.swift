@@ -1,19 +1,18 @@
 import Foundation
 import Logging
-import QInferKernels
 import QInferModel
 import QInferProtocol
 import Synchronization
 
 /// The model store: `<root>/models/<name>/<version>.qpack` plus `state.json` (active and previous versions).
-/// Installing writes a temporary file in the model's directory, syncs it, validates format and checksum, renames it
-/// into place and syncs the directory, so a crash at any point leaves either the old store or the new one.
+/// Installing writes a temporary file in the model's directory, syncs it, maps and validates it (format, checksum,
+/// graph, an engine plan: the one parse, whose metadata also names the version), renames it into place keeping that
+/// mapping, and syncs the directory, so a crash at any point leaves either the old store or the new one.
 /// Corrupt files found at start are moved to `<root>/quarantine` with a log line. When the store holds no model,
 /// the shipped models (the embedded default) are served read-only.
 public final class ModelStore: Sendable {
     public let root: String
     let modelsDir: String, quarantineDir: String, statePath: String
-    private let isa: qk_isa?
     private let logger: Logger
 
     private struct Table {
@@ -25,12 +24,11 @@ public final class ModelStore: Sendable {
     /// Writers (install, activate, delete) run one at a time; readers only take `table` briefly.
     private let writer = Mutex(())
 
-    public init(root: String, embeddedDirectories: [String], isa: qk_isa? = nil, logger: Logger) throws(APIFailure) {
+    public init(root: String, embeddedDirectories: [String], logger: Logger) throws(APIFailure) {
         self.root = root
         modelsDir = "\(root)/models"
         quarantineDir = "\(root)/quarantine"
         statePath = "\(root)/state.json"
-        self.isa = isa
         self.logger = logger
         for dir in [root, modelsDir, quarantineDir] {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
@@ -63,7 +61,7 @@ public final class ModelStore: Sendable {
                 let version = String(file.dropLast(6))
                 do {
                     loaded.versions[name, default: [:]][version] = try ServingModel(name: name, version: version, path: path,
-                                                                                     source: "store", isa: isa)
+                                                                                     source: "store")
                 } catch {
                     quarantine(path, name: name, version: version, reason: error.message)
                     quarantined += 1
@@ -89,10 +87,10 @@ public final class ModelStore: Sendable {
             for dir in embeddedDirectories {
                 for path in Self.qpacks(under: dir) {
                     do {
-                        let probe = try PackedModel(path: path)
-                        let name = probe.metadata.name, version = probe.metadata.version
+                        let model = try PackedModel(path: path)
+                        let name = model.metadata.name, version = model.metadata.version
                         guard APIPaths.isValidName(name), APIPaths.isValidName(version), loaded.embedded[name] == nil else { continue }
-                        loaded.embedded[name] = try ServingModel(name: name, version: version, path: path, source: "embedded", isa: isa)
+                        loaded.embedded[name] = try ServingModel(name: name, version: version, path: path, source: "embedded", model: model)
                         logger.info("serving embedded model \(name) v\(version) from \(path)")
                     } catch {
                         logger.error("embedded model \(path) does not load: \(error.message)")
@@ -134,6 +132,22 @@ public final class ModelStore: Sendable {
         }
     }
 
+    /// The version that serves a request: the named one (active or not), else the active one.
+    public func serving(_ name: String, version: String?) throws(APIFailure) -> ServingModel {
+        guard let version else {
+            guard let m = active(name) else { throw APIFailure(.modelNotFound, "no model named '\(name)' (GET /v1/models lists them)") }
+            return m
+        }
+        return try table.withLock { (t) throws(APIFailure) -> ServingModel in
+            if let m = t.versions[name]?[version] { return m }
+            if t.versions.isEmpty, let m = t.embedded[name], m.version == version { return m }
+            guard t.versions[name] != nil || (t.versions.isEmpty && t.embedded[name] != nil) else {
+                throw APIFailure(.modelNotFound, "no model named '\(name)' (GET /v1/models lists them)")
+            }
+            throw APIFailure(.versionNotFound, "model \(name) has no version \(version)")
+        }
+    }
+
     public var modelCount: Int { table.withLock { $0.versions.isEmpty ? $0.embedded.count : $0.versions.count } }
 
     public func list() -> [ModelInfo] {
@@ -172,26 +186,26 @@ public final class ModelStore: Sendable {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 throw APIFailure(.internalError, "cannot create \(dir): \(error.localizedDescription)")
             }
-            // The version comes from the file when not given; read it from the bytes before anything touches disk.
-            let fileVersion: String
-            do throws(ModelError) { fileVersion = try Self.metadata(of: bytes).version } catch {
+            // A version given with the upload is checked before the bytes are written, one from the file after.
+            if let version { try checkNewVersion(name: name, version) }
+            // The version may come from the file, and it names the file: so the bytes go to disk under a temporary
+            // name first (a dot name, swept at start after a crash), are parsed there once, and are renamed after.
+            let staged: StagedFile
+            do throws(ModelError) { staged = try StagedFile(bytes, in: dir, prefix: ".upload.") } catch { throw APIFailure(.internalError, error.message) }
+            let model: PackedModel
+            do throws(ModelError) {
+                let mapping = try MappedFile(path: staged.path)
+                model = try PackedModel(bytes: mapping.bytes, owner: mapping)
+            } catch { throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)") }
+            let v = version ?? model.metadata.version
+            if version == nil { try checkNewVersion(name: name, v) }
+            let serving: ServingModel
+            do throws(ModelError) { serving = try ServingModel(name: name, version: v, path: "\(dir)/\(v).qpack", source: "store", model: model) } catch {
                 throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)")
             }
-            let v = version ?? fileVersion
-            guard APIPaths.isValidName(v) else { throw APIFailure(.badRequest, "version '\(v)' is not valid (1–64 of A–Z a–z 0–9 . _ -)") }
-            if table.withLock({ $0.versions[name]?[v] != nil }) {
-                throw APIFailure(.conflict, "model \(name) already has version \(v); delete it first or upload another version")
-            }
-            let path = "\(dir)/\(v).qpack"
-            do throws(ModelError) {
-                // Validation = a full load (format, checksum, graph, and an engine plan) of the synced temporary file.
-                try AtomicFile.install(bytes, at: path) { (tmp) throws(ModelError) in
-                    _ = try ServingModel(name: name, version: v, path: tmp, source: "store", isa: isa)
-                }
-            } catch { throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)") }
-            let model = try reopen(name: name, version: v, path: path)
+            do throws(ModelError) { try staged.commit(as: "\(v).qpack") } catch { throw APIFailure(.internalError, error.message) }
             try table.withLock { (t) throws(APIFailure) in
-                t.versions[name, default: [:]][v] = model
+                t.versions[name, default: [:]][v] = serving
                 var entry = t.state.models[name] ?? StoreState.Entry()
                 if activate ?? (entry.active == nil) {
                     if entry.active != v { entry.previous = entry.active }
@@ -201,21 +215,14 @@ public final class ModelStore: Sendable {
                 try save(t.state)
             }
             logger.info("installed model \(name) v\(v) (\(bytes.count) bytes)")
-            return Self.info(model, active: table.withLock { $0.state.models[name]?.active == v })
+            return Self.info(serving, active: table.withLock { $0.state.models[name]?.active == v })
         }
     }
 
-    /// Parses the upload in memory (64-byte aligned, as a mapping would be) to read its metadata.
-    static func metadata(of bytes: [UInt8]) throws(ModelError) -> ModelMetadata {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
-        defer { buffer.deallocate() }
-        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        return try PackedModel(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<bytes.count]), owner: nil).metadata
-    }
-
-    private func reopen(name: String, version: String, path: String) throws(APIFailure) -> ServingModel {
-        do { return try ServingModel(name: name, version: version, path: path, source: "store", isa: isa) } catch {
-            throw APIFailure(.internalError, "installed \(path) but cannot load it: \(error.message)")
+    private func checkNewVersion(name: String, _ v: String) throws(APIFailure) {
+        guard APIPaths.isValidName(v) else { throw APIFailure(.badRequest, "version '\(v)' is not valid (1–64 of A–Z a–z 0–9 . _ -)") }
+        if table.withLock({ $0.versions[name]?[v] != nil }) {
+            throw APIFailure(.conflict, "model \(name) already has version \(v); delete it first or upload another version")
         }
     }
 

@@ -1,5 +1,4 @@
 import QInferEngine
-import QInferKernels
 import QInferModel
 import Synchronization
 
@@ -13,29 +12,34 @@ public final class ServingModel: Sendable {
     public let source: String
     public let model: PackedModel
     public let preparer: InputPreparer
-    private let isa: qk_isa?
     private let idle = Mutex<[EngineBox]>([])
 
-    init(name: String, version: String, path: String, source: String, isa: qk_isa?) throws(ModelError) {
+    /// Maps, validates and plans the file at `path`.
+    convenience init(name: String, version: String, path: String, source: String) throws(ModelError) {
+        try self.init(name: name, version: version, path: path, source: source, model: try PackedModel(path: path))
+    }
+
+    /// Plans an already validated model; `path` is where its file is (or is about to be, for an upload mapped
+    /// under its temporary name).
+    init(name: String, version: String, path: String, source: String, model: PackedModel) throws(ModelError) {
         self.name = name
         self.version = version
         self.path = path
         self.source = source
-        model = try PackedModel(path: path)
+        self.model = model
         preparer = InputPreparer(metadata: model.metadata)
-        self.isa = isa
         // One engine up front: a model that cannot be planned is refused when installed, not on the first request.
-        let first = try Self.plan(model, isa: isa)
+        let first = try Self.plan(model)
         idle.withLock { $0.append(EngineBox(engine: first)) }
     }
 
-    private static func plan(_ model: PackedModel, isa: qk_isa?) throws(ModelError) -> Engine {
-        do { return try Engine(model: model, threads: 1, isa: isa) } catch { throw ModelError(error.message) }
+    private static func plan(_ model: PackedModel) throws(ModelError) -> Engine {
+        do { return try Engine(model: model, threads: 1) } catch { throw ModelError(error.message) }
     }
 
     /// Runs `body` with an engine of this version, creating one when all are busy.
     func withEngine<T>(_ body: (Engine) throws -> T) throws -> T {
-        let box = try idle.withLock { $0.popLast() } ?? EngineBox(engine: Self.plan(model, isa: isa))
+        let box = try idle.withLock { $0.popLast() } ?? EngineBox(engine: Self.plan(model))
         defer { idle.withLock { $0.append(box) } }
         return try body(box.engine)
     }

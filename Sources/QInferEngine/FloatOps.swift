@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The float operations between binary layers. Each loop's arithmetic order is the one the reference executor
-/// uses, so the engine and the reference agree exactly.
+/// The float operations between binary layers. Each loop's arithmetic order is the one the reference executor (in
+/// test support) uses, so the engine and the reference agree exactly.
 enum FloatOps {
     static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, c: Int,
                        mul: UnsafePointer<Float>, add: UnsafePointer<Float>) {

@@ -2,6 +2,8 @@ import QInferInputFormats
 import QInferModel
 
 /// Turns any decoded input file into the model's input tensor, according to the model's task and preprocessing.
+/// A tensor is taken in the packed input's layout or in the ONNX graph's (rearranged here); any other shape is
+/// refused, even with the right element count, since that count alone cannot tell [N, 3] from [3, N].
 public struct InputPreparer: Sendable {
     public let metadata: ModelMetadata
 
@@ -12,10 +14,7 @@ public struct InputPreparer: Sendable {
         case (.pointCloudClassification, .pointCloud(let cloud)):
             return try pointCloud(cloud.points)
         case (.pointCloudClassification, .tensor(let t)):
-            guard t.shape.count == 2, t.shape[1] == 3, case .float32(let values) = t.storage else {
-                throw EngineError("a point-cloud model takes an f32 tensor of shape [N, 3]; got \(t.shape) \(t.storage.typeName)")
-            }
-            return try pointCloud(values)
+            return try pointCloud(try PointCloudTensor(metadata: metadata).points(of: t))
         case (.imageClassification, .frame(let f)):
             return try frame(f.pixels, width: f.width, height: f.height, channels: f.channels)
         case (.imageClassification, .tensor(let t)):
@@ -24,18 +23,21 @@ public struct InputPreparer: Sendable {
                 return try frame(bytes, width: t.shape[1], height: t.shape[0], channels: 1)
             case .uint8(let bytes) where t.shape.count == 3:
                 return try frame(bytes, width: t.shape[1], height: t.shape[0], channels: t.shape[2])
-            case .float32(let values) where t.shape == metadata.input.shape:
-                return values // already preprocessed: exactly the graph's input
+            case .float32(let values):
+                // Already preprocessed: exactly the graph's input.
+                if let layout = try match(t) { return layout.arrange(values) }
+                fallthrough
             default:
-                throw EngineError("an image model takes a u8 [H, W] or [H, W, C] frame, or an f32 tensor of shape \(metadata.input.shape); got \(t.shape) \(t.storage.typeName)")
+                throw EngineError("an image model takes a u8 [H, W] or [H, W, C] frame, or a preprocessed f32 tensor of shape "
+                                  + "\(acceptedShapes); got \(t.shape) \(t.storage.typeName)")
             }
         case (.tensor, .tensor(let t)):
-            guard case .float32(let values) = t.storage, t.shape.reduce(1, *) == metadata.input.shape.reduce(1, *) else {
-                throw EngineError("model '\(metadata.name)' takes an f32 tensor of shape \(metadata.input.shape); got \(t.shape) \(t.storage.typeName)")
+            guard case .float32(let values) = t.storage, let layout = try match(t) else {
+                throw EngineError("model '\(metadata.name)' takes an f32 tensor of shape \(acceptedShapes); got \(t.shape) \(t.storage.typeName)")
             }
-            return values
+            return layout.arrange(values)
         case (.tensor, _):
-            throw EngineError("model '\(metadata.name)' takes an f32 tensor of shape \(metadata.input.shape), not a point cloud or image")
+            throw EngineError("model '\(metadata.name)' takes an f32 tensor of shape \(acceptedShapes), not a point cloud or image")
         case (.pointCloudClassification, .frame):
             throw EngineError("model '\(metadata.name)' classifies point clouds; the input is an image")
         case (.imageClassification, .pointCloud):
@@ -43,12 +45,26 @@ public struct InputPreparer: Sendable {
         }
     }
 
+    /// The layout an f32 tensor is in, or nil when it is in neither.
+    private func match(_ t: Tensor) throws(EngineError) -> TensorLayoutMatch? {
+        guard t.shape.checkedElementCount == t.count else { throw EngineError("tensor shape \(t.shape) does not hold its \(t.count) values") }
+        return try TensorLayoutMatch.match(t.shape, packed: metadata.input.shape, onnx: metadata.onnxInput)
+    }
+
+    /// "[8, 3]", or "[8, 3] or, in the ONNX model's layout, [1, 3, 8]" where that is another layout.
+    private var acceptedShapes: String {
+        guard let onnx = metadata.onnxInput, !onnx.isIdentity else { return "\(metadata.input.shape)" }
+        return "\(metadata.input.shape) or, in the ONNX model's layout, \(onnx.shape)"
+    }
+
     private func pointCloud(_ points: [Float]) throws(EngineError) -> [Float] {
-        try PointCloudPreprocessor(config: metadata.preprocessing.pointCloud!).prepare(points)
+        guard let config = metadata.preprocessing.pointCloud else { throw EngineError("model '\(metadata.name)' has no point_cloud preprocessing") }
+        return try PointCloudPreprocessor(config: config).prepare(points)
     }
 
     private func frame(_ pixels: [UInt8], width: Int, height: Int, channels: Int) throws(EngineError) -> [Float] {
-        try FramePreprocessor(config: metadata.preprocessing.frame!).prepare(pixels: pixels, width: width, height: height, channels: channels)
+        guard let config = metadata.preprocessing.frame else { throw EngineError("model '\(metadata.name)' has no frame preprocessing") }
+        return try FramePreprocessor(config: config).prepare(pixels: pixels, width: width, height: height, channels: channels)
     }
 }
 

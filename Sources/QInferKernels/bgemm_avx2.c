@@ -101,48 +101,8 @@ static QK_TARGET_AVX2 void bitpack_f32_avx2(const float *x, size_t rows, size_t 
     }
 }
 
-/* Unsigned x < zp as a signed compare after flipping the top bit of both (AVX2 has only signed byte compares). */
-static QK_TARGET_AVX2 void bitpack_u8_avx2(const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zp,
-                                           uint64_t *out, size_t ldo) {
-    const size_t whole = k / 64;
-    const __m256i top = _mm256_set1_epi8((char)0x80);
-    const __m256i bound = _mm256_set1_epi8((char)(zp ^ 0x80));
-    for (size_t r = 0; r < rows; r++) {
-        const uint8_t *src = x + r * ldx;
-        uint64_t *dst = out + r * ldo;
-        for (size_t w = 0; w < whole; w++) {
-            const __m256i v0 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + w * 64)), top);
-            const __m256i v1 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(src + w * 64 + 32)), top);
-            const uint32_t b0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(bound, v0));
-            const uint32_t b1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(bound, v1));
-            dst[w] = (uint64_t)b0 | ((uint64_t)b1 << 32);
-        }
-        if (whole * 64 < k) qk_bitpack_u8_scalar(src + whole * 64, 1, k - whole * 64, ldx, zp, dst + whole, ldo);
-    }
-}
-
-static QK_TARGET_AVX2 void bitpack_i8_avx2(const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zp,
-                                           uint64_t *out, size_t ldo) {
-    const size_t whole = k / 64;
-    const __m256i bound = _mm256_set1_epi8(zp);
-    for (size_t r = 0; r < rows; r++) {
-        const int8_t *src = x + r * ldx;
-        uint64_t *dst = out + r * ldo;
-        for (size_t w = 0; w < whole; w++) {
-            const __m256i v0 = _mm256_loadu_si256((const __m256i *)(src + w * 64));
-            const __m256i v1 = _mm256_loadu_si256((const __m256i *)(src + w * 64 + 32));
-            const uint32_t b0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(bound, v0));
-            const uint32_t b1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi8(bound, v1));
-            dst[w] = (uint64_t)b0 | ((uint64_t)b1 << 32);
-        }
-        if (whole * 64 < k) qk_bitpack_i8_scalar(src + whole * 64, 1, k - whole * 64, ldx, zp, dst + whole, ldo);
-    }
-}
-
 const qk_isa_kernels qk_kernels_avx2 = {
     .bitpack_f32 = bitpack_f32_avx2,
-    .bitpack_u8 = bitpack_u8_avx2,
-    .bitpack_i8 = bitpack_i8_avx2,
     .bgemm = bgemm_avx2,
 };
 

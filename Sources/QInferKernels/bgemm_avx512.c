@@ -121,38 +121,8 @@ static QK_TARGET_AVX512 void bitpack_f32_avx512(const float *x, size_t rows, siz
     }
 }
 
-static QK_TARGET_AVX512 void bitpack_u8_avx512(const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zp,
-                                               uint64_t *out, size_t ldo) {
-    const size_t whole = k / 64;
-    const __m512i bound = _mm512_set1_epi8((char)zp);
-    for (size_t r = 0; r < rows; r++) {
-        const uint8_t *src = x + r * ldx;
-        uint64_t *dst = out + r * ldo;
-        for (size_t w = 0; w < whole; w++) {
-            dst[w] = (uint64_t)_mm512_cmplt_epu8_mask(_mm512_loadu_si512((const void *)(src + w * 64)), bound);
-        }
-        if (whole * 64 < k) qk_bitpack_u8_scalar(src + whole * 64, 1, k - whole * 64, ldx, zp, dst + whole, ldo);
-    }
-}
-
-static QK_TARGET_AVX512 void bitpack_i8_avx512(const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zp,
-                                               uint64_t *out, size_t ldo) {
-    const size_t whole = k / 64;
-    const __m512i bound = _mm512_set1_epi8(zp);
-    for (size_t r = 0; r < rows; r++) {
-        const int8_t *src = x + r * ldx;
-        uint64_t *dst = out + r * ldo;
-        for (size_t w = 0; w < whole; w++) {
-            dst[w] = (uint64_t)_mm512_cmplt_epi8_mask(_mm512_loadu_si512((const void *)(src + w * 64)), bound);
-        }
-        if (whole * 64 < k) qk_bitpack_i8_scalar(src + whole * 64, 1, k - whole * 64, ldx, zp, dst + whole, ldo);
-    }
-}
-
 const qk_isa_kernels qk_kernels_avx512 = {
     .bitpack_f32 = bitpack_f32_avx512,
-    .bitpack_u8 = bitpack_u8_avx512,
-    .bitpack_i8 = bitpack_i8_avx512,
     .bgemm = bgemm_avx512,
 };
 

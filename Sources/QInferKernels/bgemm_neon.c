@@ -127,48 +127,8 @@ static void bitpack_f32_neon(const float *x, size_t rows, size_t k, size_t ldx, 
     }
 }
 
-static inline uint64_t byte_mask_bits(uint8x16_t neg) {
-    static const uint8_t weights[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-    const uint8x16_t sel = vandq_u8(neg, vld1q_u8(weights));
-    return (uint64_t)vaddv_u8(vget_low_u8(sel)) | ((uint64_t)vaddv_u8(vget_high_u8(sel)) << 8);
-}
-
-static void bitpack_u8_neon(const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zp, uint64_t *out,
-                            size_t ldo) {
-    const size_t whole = k / 64;
-    const uint8x16_t bound = vdupq_n_u8(zp);
-    for (size_t r = 0; r < rows; r++) {
-        const uint8_t *src = x + r * ldx;
-        uint64_t *dst = out + r * ldo;
-        for (size_t w = 0; w < whole; w++) {
-            uint64_t word = 0;
-            for (int i = 0; i < 4; i++) word |= byte_mask_bits(vcltq_u8(vld1q_u8(src + w * 64 + (size_t)i * 16), bound)) << (i * 16);
-            dst[w] = word;
-        }
-        if (whole * 64 < k) qk_bitpack_u8_scalar(src + whole * 64, 1, k - whole * 64, ldx, zp, dst + whole, ldo);
-    }
-}
-
-static void bitpack_i8_neon(const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zp, uint64_t *out,
-                            size_t ldo) {
-    const size_t whole = k / 64;
-    const int8x16_t bound = vdupq_n_s8(zp);
-    for (size_t r = 0; r < rows; r++) {
-        const int8_t *src = x + r * ldx;
-        uint64_t *dst = out + r * ldo;
-        for (size_t w = 0; w < whole; w++) {
-            uint64_t word = 0;
-            for (int i = 0; i < 4; i++) word |= byte_mask_bits(vcltq_s8(vld1q_s8(src + w * 64 + (size_t)i * 16), bound)) << (i * 16);
-            dst[w] = word;
-        }
-        if (whole * 64 < k) qk_bitpack_i8_scalar(src + whole * 64, 1, k - whole * 64, ldx, zp, dst + whole, ldo);
-    }
-}
-
 const qk_isa_kernels qk_kernels_neon = {
     .bitpack_f32 = bitpack_f32_neon,
-    .bitpack_u8 = bitpack_u8_neon,
-    .bitpack_i8 = bitpack_i8_neon,
     .bgemm = bgemm_neon,
 };
 

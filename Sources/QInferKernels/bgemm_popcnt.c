@@ -43,8 +43,6 @@ static QK_TARGET_POPCNT void bgemm_popcnt(const qk_bgemm_args *g, size_t m0, siz
 /* Packing has no popcount in it: the scalar loops are what this ISA level has. */
 const qk_isa_kernels qk_kernels_popcnt = {
     .bitpack_f32 = qk_bitpack_f32_scalar,
-    .bitpack_u8 = qk_bitpack_u8_scalar,
-    .bitpack_i8 = qk_bitpack_i8_scalar,
     .bgemm = bgemm_popcnt,
 };
 

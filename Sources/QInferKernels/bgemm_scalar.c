@@ -28,7 +28,5 @@ static void bgemm_scalar(const qk_bgemm_args *g, size_t m0, size_t m1, size_t p0
 
 const qk_isa_kernels qk_kernels_scalar = {
     .bitpack_f32 = qk_bitpack_f32_scalar,
-    .bitpack_u8 = qk_bitpack_u8_scalar,
-    .bitpack_i8 = qk_bitpack_i8_scalar,
     .bgemm = bgemm_scalar,
 };

@@ -46,7 +46,7 @@ int qk_isa_supported(qk_isa isa) {
     }
 }
 
-qk_isa qk_isa_best(void) {
+static qk_isa best_supported(void) {
     static const qk_isa order[] = {QK_ISA_AVX512, QK_ISA_AVX2, QK_ISA_NEON, QK_ISA_POPCNT, QK_ISA_SCALAR};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         if (qk_isa_supported(order[i])) return order[i];
@@ -60,7 +60,7 @@ int qk_isa_select(qk_isa *out, char *err, size_t errlen) {
 
 int qk_isa_select_from(const char *want, qk_isa *out, char *err, size_t errlen) {
     if (!want || !*want) {
-        *out = qk_isa_best();
+        *out = best_supported();
         return 0;
     }
     qk_isa isa;

@@ -5,16 +5,6 @@ void qk_bitpack_f32(qk_isa isa, const float *x, size_t rows, size_t k, size_t ld
     qk_kernels_for(isa)->bitpack_f32(x, rows, k, ldx, out, ldo);
 }
 
-void qk_bitpack_u8(qk_isa isa, const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zero_point,
-                   uint64_t *out, size_t ldo) {
-    qk_kernels_for(isa)->bitpack_u8(x, rows, k, ldx, zero_point, out, ldo);
-}
-
-void qk_bitpack_i8(qk_isa isa, const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zero_point,
-                   uint64_t *out, size_t ldo) {
-    qk_kernels_for(isa)->bitpack_i8(x, rows, k, ldx, zero_point, out, ldo);
-}
-
 void qk_bgemm(qk_isa isa, const qk_bgemm_args *args) {
     if (args->m == 0 || args->n == 0) return;
     qk_kernels_for(isa)->bgemm(args, 0, args->m, 0, qk_round_nr(args->n) / QK_NR);

@@ -5,17 +5,11 @@
 #include "include/qk_kernels.h"
 
 typedef void (*qk_bitpack_f32_fn)(const float *x, size_t rows, size_t k, size_t ldx, uint64_t *out, size_t ldo);
-typedef void (*qk_bitpack_u8_fn)(const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zp, uint64_t *out,
-                                 size_t ldo);
-typedef void (*qk_bitpack_i8_fn)(const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zp, uint64_t *out,
-                                 size_t ldo);
 /* Computes rows [m0, m1) × panels [p0, p1) of a bgemm. Disjoint ranges write disjoint bytes, so threads can share. */
 typedef void (*qk_bgemm_fn)(const qk_bgemm_args *args, size_t m0, size_t m1, size_t p0, size_t p1);
 
 typedef struct {
     qk_bitpack_f32_fn bitpack_f32;
-    qk_bitpack_u8_fn bitpack_u8;
-    qk_bitpack_i8_fn bitpack_i8;
     qk_bgemm_fn bgemm;
 } qk_isa_kernels;
 
@@ -45,7 +39,5 @@ const qk_isa_kernels *qk_kernels_for(qk_isa isa);
 
 /* Scalar bit-packing, shared by variants that have no faster way for a row tail. */
 void qk_bitpack_f32_scalar(const float *x, size_t rows, size_t k, size_t ldx, uint64_t *out, size_t ldo);
-void qk_bitpack_u8_scalar(const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zp, uint64_t *out, size_t ldo);
-void qk_bitpack_i8_scalar(const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zp, uint64_t *out, size_t ldo);
 
 #endif

@@ -8,13 +8,12 @@ import Darwin
 
 /// A file mapped read-only. The size is taken from fstat before mapping and every later access is checked
 /// against it, so a file truncated after the check is the only way to SIGBUS (the store never truncates in place:
-/// it installs by rename).
+/// it installs by rename). The path is not kept: the mapping outlives renames of its file (the store maps an
+/// upload under a temporary name, then renames it).
 public final class MappedFile: @unchecked Sendable {
-    public let path: String
     public let bytes: UnsafeRawBufferPointer
 
     public init(path: String) throws(ModelError) {
-        self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ModelError("cannot open \(path): \(errnoText())") }
         defer { close(fd) }

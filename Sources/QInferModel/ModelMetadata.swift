@@ -16,6 +16,13 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var preprocessing: Preprocessing
     public var description: String?
     public var producer: String?
+    /// The ONNX graph input this model was packed from, so an input in ONNX's layout can be accepted and rearranged
+    /// (absent in files packed before 1.1 and in models not packed from ONNX).
+    public var onnxInput: ONNXInputLayout?
+
+    enum CodingKeys: String, CodingKey {
+        case name, version, task, labels, input, preprocessing, description, producer, onnxInput = "onnx_input"
+    }
 
     public init(name: String, version: String, task: Task, labels: [String], input: InputSignature,
                 preprocessing: Preprocessing, description: String? = nil, producer: String? = nil) {
@@ -30,6 +37,39 @@ public struct InputSignature: Codable, Sendable, Equatable {
     public var shape: [Int]
 
     public init(name: String, shape: [Int]) { self.name = name; self.shape = shape }
+}
+
+/// Where the ONNX input's axes went: the packed input is the ONNX tensor transposed by `axisOrder`
+/// (`numpy.transpose(x, axis_order)`), read in row-major order. A [1, 3, N] PointNet input held as [N, 3] has
+/// axis order [0, 2, 1]; an input the importer kept as it was has [0, 1, …].
+public struct ONNXInputLayout: Codable, Sendable, Equatable {
+    /// The ONNX graph input's shape, batch axis included.
+    public var shape: [Int]
+    public var axisOrder: [Int]
+
+    enum CodingKeys: String, CodingKey { case shape, axisOrder = "axis_order" }
+
+    public init(shape: [Int], axisOrder: [Int]) { self.shape = shape; self.axisOrder = axisOrder }
+
+    /// Moving the axes changes no element's position when only axes of length 1 move: the layouts are then the same.
+    public var isIdentity: Bool {
+        let real = axisOrder.filter { !shape.indices.contains($0) || shape[$0] != 1 }
+        return real == real.sorted()
+    }
+
+    /// Why this layout cannot describe a packed input of `packedShape`, or nil when it does: the rearrangement
+    /// indexes with these numbers, so a file's values are checked before anything reads through them.
+    public func problem(packedShape: [Int]) -> String? {
+        guard shape.allSatisfy({ $0 >= 1 }) else { return "onnx_input shape \(shape) has an axis shorter than 1" }
+        guard axisOrder.sorted() == Array(shape.indices) else {
+            return "onnx_input axis_order \(axisOrder) is not an order of the \(shape.count) axes of \(shape)"
+        }
+        let moved = axisOrder.map { shape[$0] }.filter { $0 != 1 }
+        guard moved == packedShape.filter({ $0 != 1 }) else {
+            return "onnx_input \(shape) in axis_order \(axisOrder) is not the input shape \(packedShape)"
+        }
+        return nil
+    }
 }
 
 /// How a raw input becomes the graph's input tensor. Exactly one of the two is set, matching the task.

@@ -171,6 +171,7 @@ public final class PackedModel: @unchecked Sendable {
         guard m.input.name == graph.input else {
             throw ModelError("metadata input '\(m.input.name)' is not the graph input '\(graph.input)'")
         }
+        if let problem = m.onnxInput?.problem(packedShape: m.input.shape) { throw ModelError("metadata: \(problem)") }
         let classes = values[graph.output]!.shape[0]
         guard m.labels.count == classes || (m.task == .tensor && m.labels.isEmpty) else {
             throw ModelError("metadata has \(m.labels.count) labels, the graph outputs \(classes) scores")

@@ -3,7 +3,7 @@ public enum QPackLayout {
     /// "\x89QPK\r\n\x1a\n": the high byte and the CR LF / SUB bytes catch 7-bit and text-mode transfers, like PNG's.
     public static let magic: [UInt8] = [0x89, 0x51, 0x50, 0x4B, 0x0D, 0x0A, 0x1A, 0x0A]
     public static let versionMajor: UInt16 = 1
-    public static let versionMinor: UInt16 = 0
+    public static let versionMinor: UInt16 = 1
     public static let headerSize = 128
     public static let sectionEntrySize = 32
     /// Every section and every tensor starts on this boundary so tensors are used in place from the mapping

@@ -42,28 +42,4 @@ import QInferRandom
             qk_bitpack_f32(isa, x, rows, k, ldx, out, ldo)
         }
     }
-
-    @Test("uint8 rows with a zero point: bit = x < zp", arguments: widths)
-    func unsignedBytes(k: Int) {
-        var rng = SplitMix64(seed: UInt64(1000 + k))
-        let rows = 3, ldx = k + 3
-        for zp: UInt8 in [0, 1, 127, 128, 200, 255] {
-            let values = (0..<(rows * ldx)).map { i -> UInt8 in i % 4 == 0 ? zp : UInt8(truncatingIfNeeded: rng.next()) }
-            check(values, rows: rows, k: k, ldx: ldx, isNegative: { $0 < zp }) { isa, x, out, ldo in
-                qk_bitpack_u8(isa, x, rows, k, ldx, zp, out, ldo)
-            }
-        }
-    }
-
-    @Test("int8 rows with a zero point: bit = x < zp", arguments: widths)
-    func signedBytes(k: Int) {
-        var rng = SplitMix64(seed: UInt64(2000 + k))
-        let rows = 3, ldx = k + 1
-        for zp: Int8 in [-128, -1, 0, 3, 127] {
-            let values = (0..<(rows * ldx)).map { i -> Int8 in i % 4 == 0 ? zp : Int8(truncatingIfNeeded: rng.next()) }
-            check(values, rows: rows, k: k, ldx: ldx, isNegative: { $0 < zp }) { isa, x, out, ldo in
-                qk_bitpack_i8(isa, x, rows, k, ldx, zp, out, ldo)
-            }
-        }
-    }
 }

@@ -38,7 +38,7 @@ let corruptions: [Corruption] = [
     Corruption(name: "truncated body", expected: "byte 16: header says the file is", reseal: false) { Array($0.dropLast(1000)) },
     Corruption(name: "wrong magic", expected: "byte 0: not a .qpack file", reseal: false) { var f = $0; f[1] = 0x58; return f },
     Corruption(name: "future major version", expected: "byte 8: format version 2.0 is not supported", reseal: false) {
-        var f = $0; f[8] = 2; return f
+        var f = $0; f[8] = 2; f[10] = 0; return f
     },
     Corruption(name: "bad header size", expected: "byte 12: header size 64", reseal: false) { var f = $0; setU32(&f, at: 12, 64); return f },
     Corruption(name: "zero sections", expected: "byte 24: section count 0", reseal: false) { var f = $0; setU32(&f, at: 24, 0); return f },

@@ -1,13 +1,10 @@
-/* st_bitpack.c — qk_bitpack_f32 / _u8 / _i8 against the scalar reference (and the reference against a
- * one-element-at-a-time packer written here). */
+/* st_bitpack.c — qk_bitpack_f32 against the scalar reference (and the reference against a one-element-at-a-time
+ * packer written here). */
 #include "st.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-enum { PACK_F32, PACK_U8, PACK_I8, PACK_KINDS };
-static const char *const kind_names[PACK_KINDS] = {"f32", "u8", "i8"};
 
 /* K values straddle the word boundary and the widest vector (512 bits = 8 words) on both sides. */
 static const size_t pack_ks[] = {1, 7, 63, 64, 65, 127, 128, 129, 200, 1000, 1100};
@@ -39,86 +36,34 @@ static float special_or_random_f32(st_rng *r) {
     }
 }
 
-static uint8_t pick_zp_u8(st_rng *r) {
-    static const uint8_t edges[] = {0, 1, 127, 128, 129, 254, 255};
-    return st_below(r, 3) ? edges[st_below(r, sizeof edges)] : (uint8_t)st_next(r);
-}
-
-static int8_t pick_zp_i8(st_rng *r) {
-    static const int8_t edges[] = {-128, -127, -1, 0, 1, 126, 127};
-    return st_below(r, 3) ? edges[st_below(r, sizeof edges)] : (int8_t)st_next(r);
-}
-
-/* Values at the zero point and one either side are where < vs ≤ and signed vs unsigned compares differ. */
-static int pick_near_zp(st_rng *r, int zp, int lo, int hi) {
-    int v;
-    switch (st_below(r, 8)) {
-    case 0: case 1: v = zp; break;
-    case 2: v = zp - 1; break;
-    case 3: v = zp + 1; break;
-    case 4: v = lo; break;
-    case 5: v = hi; break;
-    default: v = st_range(r, lo, hi); break;
-    }
-    return v < lo ? hi : v > hi ? lo : v;
-}
-
 /* The driver's own packer for the scalar section: one element at a time, straight from the definition. */
-static void naive_pack(int kind, const void *x, size_t rows, size_t k, size_t ldx, int zp, uint64_t *out,
-                       size_t ldo) {
+static void naive_pack(const float *x, size_t rows, size_t k, size_t ldx, uint64_t *out, size_t ldo) {
     for (size_t r = 0; r < rows; r++) {
         for (size_t w = 0; w < qk_words(k); w++) out[r * ldo + w] = 0;
-        for (size_t i = 0; i < k; i++) {
-            int neg;
-            if (kind == PACK_F32) neg = ((const float *)x)[r * ldx + i] < 0.0f;
-            else if (kind == PACK_U8) neg = ((const uint8_t *)x)[r * ldx + i] < zp;
-            else neg = ((const int8_t *)x)[r * ldx + i] < zp;
-            out[r * ldo + i / 64] |= (uint64_t)neg << (i % 64);
-        }
+        for (size_t i = 0; i < k; i++) out[r * ldo + i / 64] |= (uint64_t)(x[r * ldx + i] < 0.0f) << (i % 64);
     }
 }
 
-static void call_pack(qk_isa isa, int kind, const void *x, size_t rows, size_t k, size_t ldx, int zp, uint64_t *out,
-                      size_t ldo) {
-    switch (kind) {
-    case PACK_F32: qk_bitpack_f32(isa, x, rows, k, ldx, out, ldo); break;
-    case PACK_U8: qk_bitpack_u8(isa, x, rows, k, ldx, (uint8_t)zp, out, ldo); break;
-    default: qk_bitpack_i8(isa, x, rows, k, ldx, (int8_t)zp, out, ldo); break;
-    }
+static void describe_element(const float *x, size_t idx, char *buf, size_t len) {
+    const float v = x[idx];
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    snprintf(buf, len, "%a (0x%08x)", (double)v, b);
 }
 
-static void describe_element(int kind, const void *x, size_t idx, char *buf, size_t len) {
-    if (kind == PACK_F32) {
-        const float v = ((const float *)x)[idx];
-        uint32_t b;
-        memcpy(&b, &v, sizeof b);
-        snprintf(buf, len, "%a (0x%08x)", (double)v, b);
-    } else if (kind == PACK_U8) {
-        snprintf(buf, len, "%u", ((const uint8_t *)x)[idx]);
-    } else {
-        snprintf(buf, len, "%d", ((const int8_t *)x)[idx]);
-    }
-}
-
-static void run_case(qk_isa isa, uint64_t seed, int kind, size_t rows, size_t k, uint32_t index) {
+static void run_case(qk_isa isa, uint64_t seed, size_t rows, size_t k, uint32_t index) {
     st_rng r;
     st_rng_seed(&r, seed, ST_SEED_BITPACK, index);
-    const size_t elem = kind == PACK_F32 ? 4 : 1;
     const size_t kw = qk_words(k);
     const size_t ldx = k + 1 + st_below(&r, 9);
     const size_t ldo = kw + 1 + st_below(&r, 3);
     /* A start that is not vector-aligned: callers pack slices of larger tensors. */
     const size_t offset = st_below(&r, 4);
-    const int zp = kind == PACK_U8 ? pick_zp_u8(&r) : kind == PACK_I8 ? pick_zp_i8(&r) : 0;
 
     const size_t n_in = offset + rows * ldx;
-    uint8_t *in_base = st_alloc(n_in * elem);
-    for (size_t i = 0; i < n_in; i++) {
-        if (kind == PACK_F32) ((float *)in_base)[i] = special_or_random_f32(&r);
-        else if (kind == PACK_U8) in_base[i] = (uint8_t)pick_near_zp(&r, zp, 0, 255);
-        else ((int8_t *)in_base)[i] = (int8_t)pick_near_zp(&r, zp, -128, 127);
-    }
-    const void *x = in_base + offset * elem;
+    float *in_base = st_alloc(n_in * sizeof(float));
+    for (size_t i = 0; i < n_in; i++) in_base[i] = special_or_random_f32(&r);
+    const float *x = in_base + offset;
 
     const size_t n_out = rows * ldo + GUARD_WORDS;
     uint64_t *init = st_alloc(n_out * 8), *want = st_alloc(n_out * 8), *got = st_alloc(n_out * 8);
@@ -126,12 +71,12 @@ static void run_case(qk_isa isa, uint64_t seed, int kind, size_t rows, size_t k,
     memcpy(want, init, n_out * 8);
     memcpy(got, init, n_out * 8);
 
-    if (isa == QK_ISA_SCALAR) naive_pack(kind, x, rows, k, ldx, zp, want, ldo);
-    else call_pack(QK_ISA_SCALAR, kind, x, rows, k, ldx, zp, want, ldo);
-    call_pack(isa, kind, x, rows, k, ldx, zp, got, ldo);
+    if (isa == QK_ISA_SCALAR) naive_pack(x, rows, k, ldx, want, ldo);
+    else qk_bitpack_f32(QK_ISA_SCALAR, x, rows, k, ldx, want, ldo);
+    qk_bitpack_f32(isa, x, rows, k, ldx, got, ldo);
 
-    st_test_begin(ST_FAM_BITPACK, "%s case %u rows=%zu k=%zu ldx=%zu ldo=%zu offset=%zu zp=%d", kind_names[kind],
-                  index, rows, k, ldx, ldo, offset, zp);
+    st_test_begin(ST_FAM_BITPACK, "f32 case %u rows=%zu k=%zu ldx=%zu ldo=%zu offset=%zu", index, rows, k, ldx, ldo,
+                  offset);
     for (size_t row = 0; row < rows && !st_test_failed(); row++) {
         for (size_t w = 0; w < ldo; w++) {
             const size_t at = row * ldo + w;
@@ -139,7 +84,7 @@ static void run_case(qk_isa isa, uint64_t seed, int kind, size_t rows, size_t k,
                 const size_t bit = (size_t)__builtin_ctzll(got[at] ^ want[at]);
                 const size_t i = w * 64 + bit;
                 char value[64];
-                if (i < k) describe_element(kind, x, row * ldx + i, value, sizeof value);
+                if (i < k) describe_element(x, row * ldx + i, value, sizeof value);
                 else snprintf(value, sizeof value, "(tail bit, must be 0)");
                 st_fail("row %zu word %zu: first difference at element %zu = %s: got bit %u, want %u "
                         "(got %016llx want %016llx)",
@@ -167,9 +112,7 @@ static void run_case(qk_isa isa, uint64_t seed, int kind, size_t rows, size_t k,
 
 void st_run_bitpack(qk_isa isa, uint64_t seed) {
     uint32_t index = 0;
-    for (int kind = 0; kind < PACK_KINDS; kind++) {
-        for (size_t rows = 1; rows <= MAX_ROWS; rows++) {
-            for (size_t ki = 0; ki < PACK_NK; ki++) run_case(isa, seed, kind, rows, pack_ks[ki], index++);
-        }
+    for (size_t rows = 1; rows <= MAX_ROWS; rows++) {
+        for (size_t ki = 0; ki < PACK_NK; ki++) run_case(isa, seed, rows, pack_ks[ki], index++);
     }
 }

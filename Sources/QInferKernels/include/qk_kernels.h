@@ -20,9 +20,8 @@ const char *qk_isa_name(qk_isa isa);
 int qk_isa_parse(const char *name, qk_isa *out);
 /** 1 if this build has the variant and this CPU can run it. */
 int qk_isa_supported(qk_isa isa);
-/** The fastest supported ISA. */
-qk_isa qk_isa_best(void);
-/** The ISA to use: QINFER_ISA from the environment if set, else qk_isa_best().
+/** The ISA to use: QINFER_ISA from the environment if set, else the fastest supported one (AVX-512, AVX2, NEON,
+ *  popcnt, scalar, in that order).
  *  Returns 0, or −1 when QINFER_ISA is unknown or unsupported here (a message is written to err). */
 int qk_isa_select(qk_isa *out, char *err, size_t errlen);
 /** qk_isa_select for an explicit override value (NULL or "" = none). */
@@ -32,12 +31,6 @@ int qk_isa_select_from(const char *override_name, qk_isa *out, char *err, size_t
 
 /** Packs `rows` rows of k floats (ldx floats apart) into rows of qk_words(k) words (ldo words apart): bit = x < 0. */
 void qk_bitpack_f32(qk_isa isa, const float *x, size_t rows, size_t k, size_t ldx, uint64_t *out, size_t ldo);
-/** Packs uint8 values with a zero point: bit = x < zero_point (i.e. x − zp < 0). */
-void qk_bitpack_u8(qk_isa isa, const uint8_t *x, size_t rows, size_t k, size_t ldx, uint8_t zero_point,
-                   uint64_t *out, size_t ldo);
-/** Packs int8 values with a zero point: bit = x < zero_point. */
-void qk_bitpack_i8(qk_isa isa, const int8_t *x, size_t rows, size_t k, size_t ldx, int8_t zero_point,
-                   uint64_t *out, size_t ldo);
 
 /* ---- weights and transforms, computed once at model load -------------------------------------- */
 

@@ -30,8 +30,17 @@ public struct ImportedModel {
     public let metadataProps: [String: String]
     let tensors: [(String, IRGraphBuilder.PendingTensor)]
 
-    /// The .qpack bytes; `metadata.input` must be `inputName` with `inputLayout.irShape`.
+    /// Where the ONNX input's axes went in the packed input (nil if no axis order says it, which the importer never
+    /// lays an input out as).
+    public var onnxInput: ONNXInputLayout? {
+        inputLayout.flatIndex == nil ? ONNXInputLayout(shape: inputLayout.onnxShape, axisOrder: inputLayout.order) : nil
+    }
+
+    /// The .qpack bytes; `metadata.input` must be `inputName` with `inputLayout.irShape`. The metadata records the
+    /// ONNX input's layout whatever the caller set, so a file always says how to take an input shaped for onnxruntime.
     public func pack(metadata: ModelMetadata) throws(ModelError) -> [UInt8] {
+        var metadata = metadata
+        metadata.onnxInput = onnxInput
         var b = QPackBuilder(metadata: metadata)
         for (name, t) in tensors {
             switch t {

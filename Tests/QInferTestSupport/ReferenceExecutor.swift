@@ -3,12 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import QInferEngine
 import QInferModel
 
 /// The same graph in plain FP32, slow and obviously correct: binary weights are unpacked to ±1 floats, a `bits`
 /// value is held as ±1 floats (sign(x), with sign(0) = +1), and binary layers are ordinary float dot products over
 /// them (exact: the sums are small integers). It shares no code with the kernels, and is the yardstick the engine
-/// is tested against.
+/// is tested against; test support holds it because nothing shipped runs it.
 public struct ReferenceExecutor {
     public let model: PackedModel
 
