@@ -6,31 +6,59 @@ import Synchronization
 import Glibc
 #endif
 
-/// The HTTP/1.1 server on a listening Unix socket (from socket activation or bound by qinferd itself).
+/// An HTTP/1.1 server on an already listening socket (from socket activation or bound by qinferd itself): the API
+/// on its Unix socket, or the metrics-only listener.
 public final class HTTPServer: Sendable {
     public let channel: Channel
     let group: MultiThreadedEventLoopGroup
+    /// False when the event loops belong to another server (the API's), which shuts them down.
+    private let ownsGroup: Bool
     private let connections = ManagedAtomic()
 
-    /// Serves `daemon` on an already bound and listening socket descriptor.
+    /// Serves `daemon`'s API on an already bound and listening socket descriptor.
     public init(daemon: Daemon, listeningSocket fd: CInt, eventLoopThreads: Int = 1) throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoopThreads)
+        ownsGroup = true
         let counter = connections
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .childChannelInitializer { channel in
-                let count = counter.increment()
-                channel.closeFuture.whenComplete { _ in counter.decrement() }
-                let over = count > daemon.config.maxConnections
-                return Self.peer(of: channel).flatMap { peer in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
-                        try channel.pipeline.syncOperations.addHandler(HTTPHandler(daemon: daemon, peer: peer, overLimit: over))
-                    }
+        channel = try Self.serve(fd, group: group) { channel in
+            let count = counter.increment()
+            channel.closeFuture.whenComplete { _ in counter.decrement() }
+            let over = count > daemon.config.maxConnections
+            return Self.peer(of: channel).flatMap { peer in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
+                    try channel.pipeline.syncOperations.addHandler(HTTPHandler(daemon: daemon, peer: peer, overLimit: over))
                 }
             }
+        }
+    }
+
+    /// Serves only `daemon`'s Prometheus exposition (GET /metrics) on a listening socket of any family, e.g. the TCP
+    /// port of qinferd-metrics.socket. With `api`, runs on its event loops instead of starting a thread of its own.
+    public init(metricsOf daemon: Daemon, listeningSocket fd: CInt, limits: MetricsServerLimits = MetricsServerLimits(),
+                sharingEventLoopsWith api: HTTPServer? = nil) throws {
+        group = api?.group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        ownsGroup = api == nil
+        let counter = connections
+        channel = try Self.serve(fd, group: group) { channel in
+            let count = counter.increment()
+            channel.closeFuture.whenComplete { _ in counter.decrement() }
+            let handler = MetricsHTTPHandler(exposition: { daemon.metricsExposition() }, limits: limits,
+                                             overLimit: count > limits.maxConnections)
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
+                try channel.pipeline.syncOperations.addHandler(handler)
+            }
+        }
+    }
+
+    private static func serve(_ fd: CInt, group: MultiThreadedEventLoopGroup,
+                              _ initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) throws -> Channel {
+        try ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .childChannelInitializer(initializer)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: false)
-        channel = try bootstrap.withBoundSocket(fd).wait()
+            .withBoundSocket(fd).wait()
     }
 
     /// SO_PEERCRED of a connected Unix socket; nil when the platform does not say.
@@ -46,7 +74,7 @@ public final class HTTPServer: Sendable {
     /// Stops accepting connections; open ones finish their current request.
     public func close() throws {
         try channel.close().wait()
-        try group.syncShutdownGracefully()
+        if ownsGroup { try group.syncShutdownGracefully() }
     }
 }
 

@@ -70,9 +70,10 @@ struct QInferD: ParsableCommand {
         let fd: Int32
         let where_: String
         let ownSocketPath: String? // unlinked on a clean exit; never a socket-activated one (qinferd.socket owns it)
-        if let activated = try SocketActivation.listeningSocket() {
-            fd = activated.fd
-            where_ = "\(activated.path ?? "fd \(activated.fd)") (socket-activated)"
+        let activated = try SocketActivation.sockets()
+        if let api = activated?.api {
+            fd = api.fd
+            where_ = "\(api.address ?? "fd \(api.fd)") (socket-activated)"
             ownSocketPath = nil
         } else {
             let path = socket ?? file?.socket ?? APIPaths.defaultSocket
@@ -83,10 +84,18 @@ struct QInferD: ParsableCommand {
             ownSocketPath = path
         }
         let server = try HTTPServer(daemon: daemon, listeningSocket: fd)
+        // qinferd-metrics.socket: GET /metrics only, on the API's event loop (no thread of its own).
+        let metricsSocket = activated?.metrics
+        let metrics = try metricsSocket.map {
+            try HTTPServer(metricsOf: daemon, listeningSocket: $0.fd, sharingEventLoopsWith: server)
+        }
         let watchdog = try Watchdog.fromEnvironment(notifier: notifier, logger: logger) { daemon.ready }
 
         daemon.markReady()
         logger.info("listening on \(where_), serving \(daemon.store.modelCount) model(s)")
+        if let socket = metricsSocket {
+            logger.info("metrics (GET /metrics only) on \(socket.address ?? "fd \(socket.fd)") (socket-activated)")
+        }
         _ = try? notifier.ready(status: statusLine(daemon))
         watchdog?.start()
 
@@ -102,7 +111,7 @@ struct QInferD: ParsableCommand {
         }
         status.resume()
         // SIGHUP reloads; SIGTERM/SIGINT drain and exit. Signals that came earlier are still pending here.
-        withExtendedLifetime((status, server, trigger, runtime)) {
+        withExtendedLifetime((status, server, metrics, trigger, runtime)) {
             SignalWaiter.run { sig in
                 if sig == SIGHUP {
                     _ = try? notifier.reloading(status: "reloading configuration")
@@ -112,6 +121,7 @@ struct QInferD: ParsableCommand {
                 }
                 logger.info("signal \(sig): draining")
                 _ = try? notifier.stopping(status: "draining \(daemon.inFlightRequests) request(s)")
+                try? metrics?.channel.close().wait()
                 try? server.channel.close().wait() // no new connections
                 // Requests already received are answered (their responses written) before the process exits.
                 let bound = Duration.milliseconds(daemon.config.deadlineMillis) + .seconds(5)

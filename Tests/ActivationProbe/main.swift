@@ -1,9 +1,10 @@
 // qinferd-activation-probe: a child process for QInferBoardTests, which need a process of their own to inherit
 // LISTEN_FDS descriptors from 3 on, or to bootstrap swift-log (which a process may do once).
 //
-//   qinferd-activation-probe [NAME]   find the inherited socket (named NAME when several), accept one connection,
-//                                     answer "ok fd=… name=… path=… env-unset=…", exit 0; "not activated" → exit 3;
-//                                     a refused descriptor prints "error: …" on stderr → exit 2
+//   qinferd-activation-probe [api|metrics]   find the inherited sockets, accept one connection on the API socket
+//                                     (or the metrics one), answer "ok fd=… name=… address=… env-unset=…", exit 0;
+//                                     "not activated" (or no socket of that kind) → exit 3;
+//                                     refused descriptors print "error: …" on stderr → exit 2
 //   qinferd-activation-probe log      LoggingSetup.bootstrap(); print the destination on stdout, log one line
 import Glibc
 import Logging
@@ -27,9 +28,9 @@ if arguments.first == "log" {
 }
 
 do {
-    guard let socket = try SocketActivation.listeningSocket(named: arguments.first ?? SocketActivation.defaultName)
-    else {
-        put("not activated\n", fd: 1)
+    let sockets = try SocketActivation.sockets()
+    guard let socket = arguments.first == "metrics" ? sockets?.metrics : sockets?.api else {
+        put(sockets == nil ? "not activated\n" : "no \(arguments.first ?? "api") socket\n", fd: 1)
         exit(3)
     }
     let client = accept(socket.fd, nil, nil)
@@ -38,7 +39,7 @@ do {
         exit(1)
     }
     let unset = getenv("LISTEN_FDS") == nil && getenv("LISTEN_PID") == nil ? "yes" : "no"
-    let reply = "ok fd=\(socket.fd) name=\(socket.name) path=\(socket.path ?? "-") env-unset=\(unset)\n"
+    let reply = "ok fd=\(socket.fd) name=\(socket.name) address=\(socket.address ?? "-") env-unset=\(unset)\n"
     put(reply, fd: client)
     close(client)
     exit(0)

@@ -112,7 +112,7 @@ extension Integration {
             let metrics = try HTTP.get(sock, "/v1/metrics").text
             for needle in ["qinferd_inference_energy_joules_count{model=\"heavy\"", "qinferd_cpu_temperature_celsius{board=\"fixture\"} 47.5",
                            "qinferd_throttled{board=\"fixture\"} 0", "qinferd_power_watts{board=\"fixture\"",
-                           "qinferd_request_phase_microseconds_sum{model=\"heavy\",phase=\"compute\"}"] {
+                           "qinferd_request_phase_seconds_total{model=\"heavy\",version=\"1\",phase=\"compute\"}"] {
                 #expect(metrics.contains(needle), "\(needle) not in metrics")
             }
 

@@ -108,7 +108,10 @@ final class DaemonProcess: @unchecked Sendable {
     /// - Parameters:
     ///   - listenFD: passed as fd 3 with LISTEN_FDS=1 and LISTEN_PID set to the daemon's pid (through `sh -c
     ///     'LISTEN_PID=$$ exec …'`, which keeps the pid).
-    init(arguments: [String], socket: String, log: String, environment: [String: String] = [:], listenFD: Int32? = nil) throws {
+    ///   - namedListenFDs: instead, several sockets as fd 3, 4, … with LISTEN_FDS and LISTEN_FDNAMES, as systemd passes
+    ///     the sockets of several .socket units.
+    init(arguments: [String], socket: String, log: String, environment: [String: String] = [:], listenFD: Int32? = nil,
+         namedListenFDs: [(fd: Int32, name: String)] = []) throws {
         self.socket = socket
         logPath = log
         let binary = try Binaries.qinferd
@@ -118,17 +121,19 @@ final class DaemonProcess: @unchecked Sendable {
             env[key] = nil
         }
         for (k, v) in environment { env[k] = v }
+        let listenFDs = listenFD.map { [$0] } ?? namedListenFDs.map(\.fd)
+        if !namedListenFDs.isEmpty { env["LISTEN_FDNAMES"] = namedListenFDs.map(\.name).joined(separator: ":") }
         var argv: [String]
         let executable: String
-        if listenFD != nil {
-            env["LISTEN_FDS"] = "1"
+        if !listenFDs.isEmpty {
+            env["LISTEN_FDS"] = "\(listenFDs.count)"
             executable = "/bin/sh"
             argv = ["sh", "-c", "LISTEN_PID=$$; export LISTEN_PID; exec \"$0\" \"$@\"", binary] + arguments
         } else {
             executable = binary
             argv = ["qinferd"] + arguments
         }
-        pid = try spawn(executable, argv, env: env, log: log, listenFD: listenFD)
+        pid = try spawn(executable, argv, env: env, log: log, listenFDs: listenFDs)
     }
 
     deinit {
@@ -188,18 +193,17 @@ private let addCloseFrom: AddCloseFrom? = {
     return unsafeBitCast(sym, to: AddCloseFrom.self)
 }()
 
-private func spawn(_ executable: String, _ argv: [String], env: [String: String], log: String, listenFD: Int32?) throws -> pid_t {
+private func spawn(_ executable: String, _ argv: [String], env: [String: String], log: String, listenFDs: [Int32]) throws -> pid_t {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    var firstClosed: Int32 = 3
-    if let listenFD {
-        precondition(listenFD > 3, "pass a descriptor above 3 (dup2 onto itself would keep FD_CLOEXEC)")
-        posix_spawn_file_actions_adddup2(&actions, listenFD, 3)
-        firstClosed = 4
+    let firstClosed = 3 + Int32(listenFDs.count)
+    for (i, fd) in listenFDs.enumerated() {
+        precondition(fd >= firstClosed, "pass descriptors above \(firstClosed - 1) (dup2 onto itself would keep FD_CLOEXEC)")
+        posix_spawn_file_actions_adddup2(&actions, fd, 3 + Int32(i))
     }
     // Descriptors of other tests running in this process (pipes of their child processes) must not leak into the
     // daemon, or their readers would wait for its exit.

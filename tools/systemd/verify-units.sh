@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the files in systemd/ without a running systemd (a container or CI machine is fine; only the tools of
 # Debian's `systemd` package are needed):
-#   1. `systemd-analyze verify` on qinferd.service and qinferd.socket: any line of output fails, warnings included;
+#   1. `systemd-analyze verify` on qinferd.service, qinferd.socket and qinferd-metrics.socket: any line of output
+#      fails, warnings included; then the socket units' names and links: the metrics socket triggers qinferd.service,
+#      is not enabled by default, and both sockets carry the FileDescriptorName= qinferd looks for;
 #   2. `systemd-analyze security --offline=yes` on qinferd.service, printed in full: fails above exposure 2.0;
 #   3. qinferd.sysusers.conf and qinferd.tmpfiles.conf applied to an empty root directory: they must create the
 #      qinferd user, the qinferd-admin group, the gpio membership and the directories, and tmpfiles must be silent.
@@ -21,7 +23,7 @@ done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$units/qinferd.service" "$units/qinferd.socket" "$work/"
+cp "$units/qinferd.service" "$units/qinferd.socket" "$units/qinferd-metrics.socket" "$work/"
 
 # verify also checks that each Exec*= program exists and is executable. On a machine where qinferd is not installed
 # at /usr/bin/qinferd (a build machine, CI), the temporary copy starts /usr/bin/true instead, with the same arguments;
@@ -40,15 +42,43 @@ stand_in() {  # key, program
 stand_in ExecStart /usr/bin/qinferd
 stand_in ExecReload /bin/kill
 
-echo "== systemd-analyze verify qinferd.service qinferd.socket"
+echo "== systemd-analyze verify qinferd.service qinferd.socket qinferd-metrics.socket"
 status=0
-output=$(systemd-analyze verify --man=no "$work/qinferd.service" "$work/qinferd.socket" 2>&1) || status=$?
+output=$(systemd-analyze verify --man=no "$work/qinferd.service" "$work/qinferd.socket" "$work/qinferd-metrics.socket" 2>&1) || status=$?
 if [ -n "$output" ] || [ "$status" -ne 0 ]; then
     printf '%s\n' "$output" | sed "s|$work/|systemd/|g"
     echo "verify-units: FAIL: systemd-analyze verify exited $status and printed the lines above (any line fails)" >&2
     exit 1
 fi
 echo "ok: no warnings"
+
+echo
+echo "== the socket units as qinferd reads them"
+# The last assignment of a key wins in systemd, so each check reads the last one.
+setting() {  # unit, key
+    sed -n "s/^$2=//p" "$units/$1" | tail -n 1
+}
+expect_setting() {  # unit, key, value, why
+    actual=$(setting "$1" "$2")
+    if [ "$actual" != "$3" ]; then
+        echo "verify-units: FAIL: $1 has $2=${actual:-(unset)}, expected $2=$3 ($4)" >&2
+        exit 1
+    fi
+}
+expect_setting qinferd.socket FileDescriptorName api "the name qinferd serves the API on"
+expect_setting qinferd-metrics.socket FileDescriptorName metrics "the name qinferd serves only GET /metrics on"
+expect_setting qinferd-metrics.socket Service qinferd.service "the daemon that receives the descriptor"
+expect_setting qinferd-metrics.socket ListenStream 9464 "the documented default port"
+# Disabled by default: nothing pulls the metrics socket in; only `systemctl enable` (its [Install] section) does.
+if grep -Eq '^(Sockets|Wants|Requires|BindsTo)=.*qinferd-metrics\.socket' "$units/qinferd.service" "$units/qinferd.socket"; then
+    echo "verify-units: FAIL: qinferd.service or qinferd.socket pulls in qinferd-metrics.socket, which must stay opt-in" >&2
+    exit 1
+fi
+expect_setting qinferd-metrics.socket WantedBy sockets.target "what systemctl enable links it into"
+# The service's network sandbox stays: the metrics port reaches it only as a passed descriptor.
+expect_setting qinferd.service PrivateNetwork yes "the service keeps no network of its own"
+expect_setting qinferd.service IPAddressDeny any "the service's own IP traffic stays blocked"
+echo "ok: api and metrics descriptor names, Service=qinferd.service, not pulled in, PrivateNetwork=yes kept"
 
 echo
 echo "== systemd-analyze security --offline=yes qinferd.service"

@@ -2,31 +2,46 @@
 import CSystemd
 import Glibc
 
-/// A listening socket inherited from the service manager (qinferd.socket) through LISTEN_FDS.
+/// A listening socket inherited from the service manager through LISTEN_FDS.
 public struct ActivatedSocket: Sendable, Equatable {
     /// The descriptor, from 3 (SD_LISTEN_FDS_START) on, with FD_CLOEXEC set.
     public let fd: Int32
     /// Its LISTEN_FDNAMES name: FileDescriptorName= of the socket unit, which defaults to the unit's name.
     public let name: String
-    /// The filesystem path it is bound to, when it has one.
-    public let path: String?
+    /// Where it listens, for the log: a path, "127.0.0.1:9464", "[::]:9464".
+    public let address: String?
 }
 
-/// Socket activation per sd_listen_fds(3): finds the inherited listening AF_UNIX stream socket, if any.
-public enum SocketActivation {
-    /// The name systemd gives qinferd.socket's descriptor (FileDescriptorName= defaults to the unit name).
-    public static let defaultName = "qinferd.socket"
+/// What systemd passed: the API socket (qinferd.socket) and the metrics-only socket (qinferd-metrics.socket, optional).
+public struct ActivatedSockets: Sendable, Equatable {
+    /// The API's AF_UNIX socket; nil when only a metrics socket was passed (qinferd then binds the API itself).
+    public let api: ActivatedSocket?
+    public let metrics: ActivatedSocket?
+}
 
-    /// The inherited listening socket, or nil when the process was not socket-activated (LISTEN_FDS unset or
-    /// meant for another PID).
+/// Socket activation per sd_listen_fds(3). Descriptors are told apart by their LISTEN_FDNAMES name, never by
+/// position: systemd collects the fds of every socket unit that triggers the service in hash-table order
+/// (service_collect_fds in src/core/service.c).
+public enum SocketActivation {
+    /// FileDescriptorName= of qinferd.socket.
+    public static let apiName = "api"
+    /// Also the API socket: the name qinferd.socket gave before (and its unit name, systemd's default).
+    public static let legacyAPIName = "qinferd.socket"
+    /// FileDescriptorName= of qinferd-metrics.socket.
+    public static let metricsName = "metrics"
+    /// The metrics socket without FileDescriptorName= (systemd's default, the unit name).
+    public static let metricsUnitName = "qinferd-metrics.socket"
+
+    /// The inherited sockets, or nil when the process was not socket-activated (LISTEN_FDS unset or meant for
+    /// another PID).
     ///
-    /// With one descriptor it is used whatever its name; with several, exactly one must be named `name`.
+    /// One descriptor is the API socket whatever its name (systemd-socket-activate and older units), unless it is
+    /// named `metrics`. Several must each carry a known name, at most one of each kind.
     /// LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES are unset by default, so children never inherit them.
-    /// - Throws: ``SystemdError`` naming the descriptor and what it is when it is not a listening AF_UNIX stream
-    ///   socket, or listing the names when the choice is ambiguous.
-    public static func listeningSocket(named name: String = defaultName, unsetEnvironment: Bool = true) throws
-        -> ActivatedSocket?
-    {
+    /// - Throws: ``SystemdError`` naming the descriptor and what it is when the API socket is not a listening
+    ///   AF_UNIX stream socket or the metrics socket not a listening stream socket, or listing the names when they
+    ///   do not say which is which.
+    public static func sockets(unsetEnvironment: Bool = true) throws -> ActivatedSockets? {
         let rawFDs = getenv("LISTEN_FDS").map { String(cString: $0) } ?? "(unset)"
         var names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
         let count = sd_listen_fds_with_names(unsetEnvironment ? 1 : 0, &names)
@@ -36,32 +51,47 @@ public enum SocketActivation {
         }
         if count == 0 { return nil }
 
-        let index: Int
+        var api: Int?, metrics: Int?
         if count == 1 {
-            index = 0
+            if isMetrics(fdNames[0]) { metrics = 0 } else { api = 0 }
         } else {
-            let matches = fdNames.indices.filter { fdNames[$0] == name }
-            guard matches.count == 1 else {
-                let listed = fdNames.enumerated().map { "fd \(Int(SD_LISTEN_FDS_START) + $0.offset)=\"\($0.element)\"" }
-                throw SystemdError(
-                    "socket activation passed \(count) descriptors (\(listed.joined(separator: ", "))) and "
-                        + (matches.isEmpty ? "none" : "\(matches.count)") + " named \"\(name)\"; "
-                        + "give exactly one FileDescriptorName=\(name) in the .socket unit")
+            let listed = fdNames.enumerated().map { "fd \(Int(SD_LISTEN_FDS_START) + $0.offset)=\"\($0.element)\"" }
+                .joined(separator: ", ")
+            let known = "name the API socket \"\(apiName)\" and the metrics socket \"\(metricsName)\" with "
+                + "FileDescriptorName= in the .socket units"
+            for (index, name) in fdNames.enumerated() {
+                let isAPI = name == apiName || name == legacyAPIName
+                guard isAPI || isMetrics(name) else {
+                    throw SystemdError("socket activation passed \(count) descriptors (\(listed)) and does not say what "
+                                       + "\"\(name)\" is; \(known)")
+                }
+                guard (isAPI ? api : metrics) == nil else {
+                    throw SystemdError("socket activation passed \(count) descriptors (\(listed)), two of them "
+                                       + (isAPI ? "API" : "metrics") + " sockets; \(known)")
+                }
+                if isAPI { api = index } else { metrics = index }
             }
-            index = matches[0]
         }
+        return ActivatedSockets(api: try api.map { try checked($0, fdNames[$0], family: AF_UNIX) },
+                                metrics: try metrics.map { try checked($0, fdNames[$0], family: AF_UNSPEC) })
+    }
+
+    private static func isMetrics(_ name: String) -> Bool { name == metricsName || name == metricsUnitName }
+
+    /// The descriptor at `index` if it is a listening stream socket of `family` (AF_UNSPEC: any).
+    private static func checked(_ index: Int, _ name: String, family: Int32) throws -> ActivatedSocket {
         let fd = Int32(SD_LISTEN_FDS_START) + Int32(index)
-        let fdName = fdNames[index]
-        let check = sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0)
+        let check = sd_is_socket(fd, family, Int32(SOCK_STREAM.rawValue), 1)
         if check < 0 {
-            throw SystemdError.system("socket activation: cannot inspect fd \(fd) (\"\(fdName)\")", errno: -check)
+            throw SystemdError.system("socket activation: cannot inspect fd \(fd) (\"\(name)\")", errno: -check)
         }
         if check == 0 {
+            let wanted = family == AF_UNIX ? "AF_UNIX stream" : "stream"
             throw SystemdError(
-                "socket activation: fd \(fd) (\"\(fdName)\") is not a listening AF_UNIX stream socket: it is "
-                    + describe(fd: fd) + "; check ListenStream= in the .socket unit")
+                "socket activation: fd \(fd) (\"\(name)\") is not a listening \(wanted) socket: it is "
+                    + SocketDescription.kind(fd: fd) + "; check ListenStream= in the .socket unit")
         }
-        return ActivatedSocket(fd: fd, name: fdName, path: boundPath(fd: fd))
+        return ActivatedSocket(fd: fd, name: name, address: SocketDescription.localAddress(fd: fd))
     }
 
     /// Copies and frees the strv that sd_listen_fds_with_names allocated (missing names read "unknown").
@@ -77,56 +107,6 @@ public enum SocketActivation {
         free(names)
         while result.count < count { result.append("unknown") }
         return result
-    }
-
-    /// What a descriptor is, in words, for the error when it is not the socket we need.
-    static func describe(fd: Int32) -> String {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return "unusable (\(errnoText(Glibc.errno)))" }
-        switch info.st_mode & S_IFMT {
-        case S_IFSOCK: break
-        case S_IFREG: return "a regular file, not a socket"
-        case S_IFDIR: return "a directory, not a socket"
-        case S_IFIFO: return "a pipe or FIFO, not a socket"
-        case S_IFCHR: return "a character device, not a socket"
-        case S_IFBLK: return "a block device, not a socket"
-        default: return "not a socket"
-        }
-        let domain = socketOption(fd, SO_DOMAIN), type = socketOption(fd, SO_TYPE)
-        let listening = socketOption(fd, SO_ACCEPTCONN)
-        let family: String
-        switch domain {
-        case AF_UNIX: family = "AF_UNIX"
-        case AF_INET: family = "AF_INET"
-        case AF_INET6: family = "AF_INET6"
-        default: family = domain.map { "address family \($0)" } ?? "unknown address family"
-        }
-        let kind: String
-        switch type {
-        case Int32(SOCK_STREAM.rawValue): kind = "stream"
-        case Int32(SOCK_DGRAM.rawValue): kind = "datagram"
-        case Int32(SOCK_SEQPACKET.rawValue): kind = "seqpacket"
-        default: kind = type.map { "type \($0)" } ?? "unknown type"
-        }
-        let state = listening == 1 ? "listening" : "not listening"
-        return "an \(family) \(kind) socket, \(state)"
-    }
-
-    private static func socketOption(_ fd: Int32, _ option: Int32) -> Int32? {
-        var value: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        return getsockopt(fd, SOL_SOCKET, option, &value, &length) == 0 ? value : nil
-    }
-
-    /// getsockname's path for a filesystem AF_UNIX socket; nil for abstract or unnamed ones.
-    static func boundPath(fd: Int32) -> String? {
-        var address = sockaddr_un()
-        var length = socklen_t(MemoryLayout<sockaddr_un>.size)
-        let result = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard result == 0, address.sun_family == sa_family_t(AF_UNIX) else { return nil }
-        return UnixSocketAddress.path(of: address, length: length)
     }
 }
 #endif
