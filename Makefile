@@ -5,9 +5,9 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl
 # Only `make test` needs these (chromium: the speedup report's test renders chart.svg headless, as a person's
-# browser would; prometheus: promtool checks the /metrics exposition and a real Prometheus server scrapes the
-# metrics socket); `make run` on a board pulls in neither.
-TEST_APT_PACKAGES := chromium prometheus
+# browser would); `make run` on a board does not pull a browser in. Prometheus (promtool checks the /metrics
+# exposition, a real server scrapes the metrics socket) is unpacked by test-deps, not installed: see tools/prometheus.
+TEST_APT_PACKAGES := chromium
 
 .PHONY: run test deps test-deps apt-install python-deps build build-release test-swift test-c test-units test-bench-script bench
 
@@ -34,6 +34,7 @@ deps:
 
 test-deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+	bash tools/prometheus/unpack.sh
 
 apt-install:
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \

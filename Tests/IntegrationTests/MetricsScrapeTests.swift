@@ -14,10 +14,7 @@ extension Integration {
             private let process = Process()
 
             init(scraping target: String, directory: String) throws {
-                let binary = "/usr/bin/prometheus"
-                guard FileManager.default.isExecutableFile(atPath: binary) else {
-                    throw HarnessError("\(binary) is missing: install Debian's prometheus package (make test-deps does)")
-                }
+                let binary = try PrometheusTools.binary("prometheus")
                 port = try freeLoopbackPort()
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 logPath = directory + "/prometheus.log"

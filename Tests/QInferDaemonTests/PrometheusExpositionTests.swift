@@ -221,10 +221,7 @@ struct PrometheusExpositionTests {
 
     /// `promtool check metrics` with `text` on stdin: exit status and everything it printed.
     func promtool(_ text: String) throws -> (status: Int32, output: String) {
-        let path = "/usr/bin/promtool"
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestFailure("\(path) is missing: install Debian's prometheus package (make test-deps does)")
-        }
+        let path = try PrometheusTools.binary("promtool")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["check", "metrics"]
