@@ -166,16 +166,21 @@ extension Integration {
             r = try HTTP.get(sock, "/v1/metrics")
             #expect(r.status == 200 && r.headers["content-type"]?.hasPrefix("text/plain") == true, "\(r.headers)")
             let lines = r.text.split(separator: "\n").map(String.init)
-            #expect(lines.contains("qinferd_requests_total{model=\"m\"} \(okCount)"), "\(r.text)")
+            // Per-model series are split by the version that served each request; summed they match the stats.
+            func total(_ prefix: String) -> Double {
+                lines.filter { $0.hasPrefix(prefix) }.compactMap { Double($0.split(separator: " ").last!) }.reduce(0, +)
+            }
+            #expect(total("qinferd_requests_total{model=\"m\",version=") == Double(okCount), "\(r.text)")
             #expect(lines.contains("qinferd_request_errors_total{model=\"m\"} 1"), "\(r.text)")
-            #expect(lines.contains("qinferd_request_latency_microseconds_count{model=\"m\"} \(okCount)"), "\(r.text)")
-            #expect(lines.contains("qinferd_request_latency_microseconds{model=\"m\",quantile=\"0.5\"} \(m.latencyMicros.p50)"), "\(r.text)")
-            #expect(lines.contains { $0.hasPrefix("qinferd_request_latency_microseconds_sum{model=\"m\"} ") }, "\(r.text)")
+            #expect(total("qinferd_request_duration_seconds_count{model=\"m\",version=") == Double(okCount), "\(r.text)")
+            #expect(lines.contains { $0.hasPrefix("qinferd_request_duration_seconds_bucket{model=\"m\",version=") && $0.contains(",le=\"+Inf\"} ") },
+                    "\(r.text)")
+            #expect(total("qinferd_request_duration_seconds_sum{model=\"m\",version=") * 1e6 >= Double(m.latencyMicros.p50), "\(r.text)")
             #expect(lines.contains("qinferd_rejected_total 0"), "\(r.text)")
             for line in lines where !line.hasPrefix("#") {
                 #expect(line.split(separator: " ").count == 2 && Double(line.split(separator: " ").last!) != nil, "metric line: \(line)")
             }
-            for name in ["qinferd_requests_total", "qinferd_request_errors_total", "qinferd_request_latency_microseconds", "qinferd_rejected_total"] {
+            for name in ["qinferd_requests_total", "qinferd_request_errors_total", "qinferd_request_duration_seconds", "qinferd_rejected_total"] {
                 #expect(lines.contains { $0.hasPrefix("# TYPE \(name) ") } && lines.contains { $0.hasPrefix("# HELP \(name) ") }, "\(name)")
             }
 
@@ -189,7 +194,7 @@ extension Integration {
             #expect(try HTTP.get(sock, "/v1/models").decode(ModelList.self).models.map(\.name) == ["pointnet-101"])
 
             // Routes that do not exist.
-            try expectAPIError(try HTTP.get(sock, "/v2/health"), 404, "not_found", "outside /v1")
+            try expectAPIError(try HTTP.get(sock, "/v3/health"), 404, "not_found", "outside /v1 and /v2")
             try expectAPIError(try HTTP.get(sock, "/v1/nothing"), 404, "not_found", "unknown route")
             try expectAPIError(try HTTP.request(sock, "POST", "/v1/health"), 405, "method_not_allowed", "wrong method")
             try expectHealthy(d, after: "the endpoint walk")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates or updates the repository's Python venv (.venv at the repo root) from tools/onnx/requirements.txt.
+# Creates or updates the repository's Python venv (.venv at the repo root) from tools/onnx/requirements.txt (the ONNX
+# tooling) and tools/openapi/requirements.txt (the OpenAPI checker of docs/openapi.yaml).
 # Idempotent and quiet: prints nothing on success; on failure prints what went wrong and exits non-zero.
 #
 #   bash tools/onnx/setup-venv.sh            # then: .venv/bin/python tools/onnx/reference_outputs.py --check
@@ -12,7 +13,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-$ROOT/.venv}
-REQ=$ROOT/tools/onnx/requirements.txt
+REQS=("$ROOT/tools/onnx/requirements.txt" "$ROOT/tools/openapi/requirements.txt")
+IMPORTS='import onnx, onnxruntime, numpy, openapi_spec_validator, openapi_schema_validator, yaml'
 STAMP=$VENV/.qinfer-requirements.sha256
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
@@ -49,13 +51,13 @@ if ! venv_works; then
     fi
 fi
 
-want=$(sha256sum "$REQ" | cut -d' ' -f1)
+want=$(cat "${REQS[@]}" | sha256sum | cut -d' ' -f1)
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] \
-    && "$VENV/bin/python" -c 'import onnx, onnxruntime, numpy' >/dev/null 2>&1; then
+    && "$VENV/bin/python" -c "$IMPORTS" >/dev/null 2>&1; then
     exit 0
 fi
 
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$REQ" >>"$LOG" 2>&1 \
-    || fail "pip install -r $REQ failed"
-"$VENV/bin/python" -c 'import onnx, onnxruntime, numpy' >>"$LOG" 2>&1 || fail "the venv cannot import onnx/onnxruntime/numpy"
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${REQS[@]/#/-r}" >>"$LOG" 2>&1 \
+    || fail "pip install -r ${REQS[*]} failed"
+"$VENV/bin/python" -c "$IMPORTS" >>"$LOG" 2>&1 || fail "the venv cannot import everything it should ($IMPORTS)"
 echo "$want" >"$STAMP"
