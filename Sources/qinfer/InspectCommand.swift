@@ -31,16 +31,22 @@ struct Inspect: ParsableCommand {
             let object: [String: Any] = [
                 "preprocessing": preprocessing,
                 "name": m.name, "version": m.version, "task": m.task.rawValue, "labels": m.labels,
-                "input": ["name": m.input.name, "shape": m.input.shape], "sha256": packed.sha256, "signed": signed,
+                "input": ["name": m.input.name, "shape": m.input.shape] as [String: Any], "sha256": packed.sha256, "signed": signed,
                 "file_bytes": packed.fileSize, "weight_bytes": weightBytes, "fp32_weight_bytes": fp32Bytes,
                 "macs": macs, "binary_macs": binaryMacs, "binary_mac_share": share,
                 "layers": rows.map { ["node": $0.node, "op": $0.op, "inputs": $0.inputs, "output": $0.output, "kind": $0.kind,
                                       "bytes": $0.bytes, "fp32_bytes": $0.fp32Bytes, "macs": $0.macs] as [String: Any] },
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            var described = object
+            // Also accepted as input (qinfer run, the daemon): the ONNX graph's own layout, rearranged on the way in.
+            if let onnx = m.onnxInput { described["onnx_input"] = ["shape": onnx.shape, "axis_order": onnx.axisOrder] }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: described, options: [.sortedKeys]), as: UTF8.self))
             return
         }
         print("\(m.name) v\(m.version) — \(m.task.rawValue), \(m.labels.count) labels, input \(m.input.name) \(m.input.shape)")
+        if let onnx = m.onnxInput, !onnx.isIdentity {
+            print("also accepts the ONNX layout \(onnx.shape) (axis order \(onnx.axisOrder) into the packed input)")
+        }
         if let p = m.preprocessing.pointCloud { print("preprocessing: point cloud, \(p.points) points, \(p.normalization.rawValue)") }
         if let f = m.preprocessing.frame {
             print("preprocessing: frame \(f.width)×\(f.height) \(f.channelOrder.rawValue), mean \(f.mean), std \(f.std)")

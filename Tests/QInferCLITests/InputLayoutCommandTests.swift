@@ -36,6 +36,12 @@ import Testing
         let tensorModel = "\(dir.path)/tensor.qpack"
         let tensorPack = try runQInfer(["pack", "\(Self.fixture)/model.onnx", "-o", tensorModel, "--task", "tensor"])
         try #require(tensorPack.status == 0, "\(tensorPack.err)")
+        // inspect says which layouts the model takes.
+        let inspect = try runQInfer(["inspect", model])
+        #expect(inspect.out.contains("also accepts the ONNX layout [1, 3, 160] (axis order [0, 2, 1]"), "\(inspect.out)")
+        let inspectJSON = try runQInfer(["inspect", model, "--json"])
+        let described = try #require(try JSONSerialization.jsonObject(with: Data(inspectJSON.out.utf8)) as? [String: Any])
+        #expect((described["onnx_input"] as? [String: Any])?["shape"] as? [Int] == [1, 3, 160], "\(inspectJSON.out)")
         let inputs = try Self.npy("\(Self.fixture)/inputs.npy"), outputs = try Self.npy("\(Self.fixture)/outputs.npy")
         #expect(inputs.shape == [6, 1, 3, 160] && outputs.shape == [6, 8])
         let n = 160, classes = 8
