@@ -1,4 +1,7 @@
 #if os(Linux)
+// CSystemd's headers bring <sys/socket.h>'s SOCK_* into scope; Glibc's Swift module alone does not export them in a
+// whole-module (release) build.
+import CSystemd
 import Glibc
 
 /// A descriptor in words, for socket activation's log lines and errors: what kind of socket (or file) it is and
