@@ -2,6 +2,13 @@ import QInferModel
 
 /// N×3 points → the model's [points, 3] input: subtract the centroid, scale into the unit sphere, then sample or
 /// pad deterministically to the model's point count (the same cloud always gives the same input).
+///
+/// The result is bit-identical to the plain three-pass definition the tests keep as their reference (Double sums in
+/// point order, radius = the largest distance, each value Float((Double(x) − mean) × (1 / radius)), the same source
+/// point per output point): every value goes through the same floating-point operations in the same order. Only
+/// the work around them differs — one output array instead of a centred copy, only sampled points normalized, four
+/// points per SIMD step after the sums, and the radius as one square root of the largest squared distance (sqrt is
+/// correctly rounded and monotonic, so sqrt(max q) = max sqrt(q)).
 public struct PointCloudPreprocessor: Sendable {
     public let config: PointCloudPreprocessing
 
@@ -12,37 +19,51 @@ public struct PointCloudPreprocessor: Sendable {
         guard points.count % 3 == 0 else { throw EngineError("point data has \(points.count) values, not a multiple of 3") }
         let n = points.count / 3
         guard n > 0 else { throw EngineError("the point cloud has no points") }
-        if let bad = points.firstIndex(where: { !$0.isFinite }) {
+        if !points.withUnsafeBufferPointer({ PointCloudPasses.allFinite($0) }), let bad = points.firstIndex(where: { !$0.isFinite }) {
             throw EngineError("point \(bad / 3) has a non-finite coordinate (\(points[bad]))")
         }
-        var centered = points
-        if config.normalization == .unitSphere {
-            // Double accumulators: a 100k-point cloud far from the origin would lose digits in Float.
-            var sum = (0.0, 0.0, 0.0)
-            for i in 0..<n { sum.0 += Double(points[3 * i]); sum.1 += Double(points[3 * i + 1]); sum.2 += Double(points[3 * i + 2]) }
-            let mean = (sum.0 / Double(n), sum.1 / Double(n), sum.2 / Double(n))
-            var radius = 0.0
-            for i in 0..<n {
-                let d = (Double(points[3 * i]) - mean.0, Double(points[3 * i + 1]) - mean.1, Double(points[3 * i + 2]) - mean.2)
-                radius = max(radius, (d.0 * d.0 + d.1 * d.1 + d.2 * d.2).squareRoot())
+        let target = max(config.points, 0)
+        let normalize = config.normalization == .unitSphere
+        return [Float](unsafeUninitializedCapacity: target * 3) { out, written in
+            points.withUnsafeBufferPointer { src in
+                let p = src.baseAddress!, o = out.baseAddress!
+                if normalize {
+                    let mean = PointCloudPasses.sums(p, n) / Double(n)
+                    let radius = PointCloudPasses.largestSquaredDistance(p, n, mean: mean).squareRoot()
+                    let scale = radius > 0 ? 1 / radius : 1 // a single point (or all identical) stays at the origin
+                    if n == target {
+                        PointCloudPasses.normalize(p, n, mean: mean, scale: scale, into: o)
+                    } else {
+                        Self.writeNormalized(p, n, into: o, target, mean: mean, scale: scale)
+                    }
+                } else {
+                    Self.writeSampled(p, n, into: o, target)
+                }
             }
-            let scale = radius > 0 ? 1 / radius : 1 // a single point (or all identical) stays at the origin
-            for i in 0..<n {
-                centered[3 * i] = Float((Double(points[3 * i]) - mean.0) * scale)
-                centered[3 * i + 1] = Float((Double(points[3 * i + 1]) - mean.1) * scale)
-                centered[3 * i + 2] = Float((Double(points[3 * i + 2]) - mean.2) * scale)
-            }
+            written = target * 3
         }
-        // Uniform stride when there are more points than the model takes; cyclic repetition when fewer
-        // (repeating points leaves max-pooled features unchanged).
-        let target = config.points
-        var out = [Float](repeating: 0, count: target * 3)
+    }
+
+    /// Uniform stride when there are more points than the model takes; cyclic repetition when fewer (repeating
+    /// points leaves max-pooled features unchanged). The same source index for output point i as the definition.
+    @inline(__always)
+    private static func source(_ i: Int, _ n: Int, _ target: Int) -> Int { n >= target ? i * n / target : i % n }
+
+    private static func writeNormalized(_ p: UnsafePointer<Float>, _ n: Int, into o: UnsafeMutablePointer<Float>, _ target: Int,
+                                        mean: SIMD3<Double>, scale: Double) {
+        let m0 = mean.x, m1 = mean.y, m2 = mean.z
         for i in 0..<target {
-            let src = n >= target ? i * n / target : i % n
-            out[3 * i] = centered[3 * src]
-            out[3 * i + 1] = centered[3 * src + 1]
-            out[3 * i + 2] = centered[3 * src + 2]
+            let s = source(i, n, target)
+            o[3 * i] = Float((Double(p[3 * s]) - m0) * scale)
+            o[3 * i + 1] = Float((Double(p[3 * s + 1]) - m1) * scale)
+            o[3 * i + 2] = Float((Double(p[3 * s + 2]) - m2) * scale)
         }
-        return out
+    }
+
+    private static func writeSampled(_ p: UnsafePointer<Float>, _ n: Int, into o: UnsafeMutablePointer<Float>, _ target: Int) {
+        for i in 0..<target {
+            let s = source(i, n, target)
+            o[3 * i] = p[3 * s]; o[3 * i + 1] = p[3 * s + 1]; o[3 * i + 2] = p[3 * s + 2]
+        }
     }
 }

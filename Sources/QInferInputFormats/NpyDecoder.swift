@@ -56,8 +56,14 @@ enum NpyDecoder {
                              message: "header length \(headerLength) runs past the end of the \(bytes.count)-byte file")
         }
         let dataStart = headerStart + headerLength
-        let header = try PythonLiteralParser.parse(bytes, headerStart..<dataStart)
-        let (element, shape) = try interpret(header, at: headerStart)
+        let element: ElementType, shape: [Int]
+        if let canonical = NpyCanonicalHeader.parse(bytes, headerStart..<dataStart), let type = elementType(canonical.descr),
+           canonical.shape.count <= DecodeLimits.maxDimensions {
+            // What np.save writes; the general parser below would give the same type and shape (tested).
+            (element, shape) = (type, canonical.shape)
+        } else {
+            (element, shape) = try interpret(try PythonLiteralParser.parse(bytes, headerStart..<dataStart), at: headerStart)
+        }
 
         var count = 1
         for dimension in shape {
@@ -81,6 +87,23 @@ enum NpyDecoder {
         return Tensor(shape: shape, storage: try convert(bytes, at: dataStart, count: count, element: element))
     }
 
+    /// The element type a dtype string names; nil for the ones refused.
+    private static func elementType(_ descr: String) -> ElementType? {
+        switch descr {
+        case "<f4": .float32(bigEndian: false)
+        case ">f4": .float32(bigEndian: true)
+        case "<f8": .float64(bigEndian: false)
+        case ">f8": .float64(bigEndian: true)
+        case "|u1", "<u1", ">u1", "=u1", "u1", "|B", "B": .uint8
+        case "|i1", "<i1", ">i1", "=i1", "i1", "|b", "b": .int8
+        case "<i4": .int32(bigEndian: false)
+        case ">i4": .int32(bigEndian: true)
+        case "<i8": .int64(bigEndian: false)
+        case ">i8": .int64(bigEndian: true)
+        default: nil
+        }
+    }
+
     private static func interpret(_ header: PythonLiteral, at offset: Int) throws(InputError) -> (ElementType, [Int]) {
         func headerError(_ kind: InputError.Kind, _ field: String?, _ message: String) -> InputError {
             InputError(format: .npy, kind: kind, location: .byteOffset(offset), field: field, message: message)
@@ -101,19 +124,7 @@ enum NpyDecoder {
         guard case .string(let descr) = value("descr") else {
             throw headerError(.unsupported, "descr", "structured dtype \(value("descr").summary) is not supported")
         }
-        let element: ElementType
-        switch descr {
-        case "<f4": element = .float32(bigEndian: false)
-        case ">f4": element = .float32(bigEndian: true)
-        case "<f8": element = .float64(bigEndian: false)
-        case ">f8": element = .float64(bigEndian: true)
-        case "|u1", "<u1", ">u1", "=u1", "u1", "|B", "B": element = .uint8
-        case "|i1", "<i1", ">i1", "=i1", "i1", "|b", "b": element = .int8
-        case "<i4": element = .int32(bigEndian: false)
-        case ">i4": element = .int32(bigEndian: true)
-        case "<i8": element = .int64(bigEndian: false)
-        case ">i8": element = .int64(bigEndian: true)
-        default:
+        guard let element = elementType(descr) else {
             throw headerError(.unsupported, "descr", "dtype '\(descr)' is not supported (use <f4, <f8, |u1, |i1, <i4 or <i8)")
         }
 

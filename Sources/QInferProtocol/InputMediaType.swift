@@ -18,6 +18,15 @@ public enum InputMediaType {
     static func essence(_ contentType: String?) -> String {
         guard let contentType else { return "" }
         let head = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        // ASCII, as every real content type is: trimmed of spaces and tabs (the ASCII members of .whitespaces) and
+        // lower-cased here, the same result without Foundation's CharacterSet path (µs per request on Linux).
+        let bytes = Array(head.utf8)
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            var lo = 0, hi = bytes.count
+            while lo < hi, bytes[lo] == 0x20 || bytes[lo] == 0x09 { lo += 1 }
+            while hi > lo, bytes[hi - 1] == 0x20 || bytes[hi - 1] == 0x09 { hi -= 1 }
+            return String(decoding: bytes[lo..<hi].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
         return head.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
