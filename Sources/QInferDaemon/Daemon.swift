@@ -67,6 +67,19 @@ public final class Daemon: Sendable {
     func requestStarted() { requestsInFlight.add(1, ordering: .relaxed) }
     func requestFinished() { requestsInFlight.subtract(1, ordering: .releasing) }
 
+    /// API connections that can send requests (event streams are not counted). With one, its event loop may wait for
+    /// an inference's reply instead of sleeping (HTTPHandler, ReplyHandoff): no other client can be kept waiting.
+    private let requestConnections = Atomic<Int>(0)
+    var openRequestConnections: Int { requestConnections.load(ordering: .relaxed) }
+    func requestConnectionOpened() { requestConnections.add(1, ordering: .relaxed) }
+    func requestConnectionClosed() { requestConnections.subtract(1, ordering: .relaxed) }
+
+    /// Accepted connections that have not sent a request head yet (the drain waits briefly for them).
+    private let awaitingRequest = Atomic<Int>(0)
+    var connectionsAwaitingRequest: Int { awaitingRequest.load(ordering: .acquiring) }
+    func connectionAccepted() { awaitingRequest.add(1, ordering: .relaxed) }
+    func connectionSentFirstRequest() { awaitingRequest.subtract(1, ordering: .releasing) }
+
     /// True once a drain began: responses then carry `connection: close`.
     public var isStopping: Bool { stoppingFlag.load(ordering: .acquiring) }
 
@@ -76,8 +89,15 @@ public final class Daemon: Sendable {
     @discardableResult
     public func drain(timeout: Duration) -> Int {
         stoppingFlag.store(true, ordering: .releasing)
-        let end = ContinuousClock.now + timeout
-        while inFlightRequests > 0 && ContinuousClock.now < end { usleep(2000) }
+        let now = ContinuousClock.now
+        let end = now + timeout
+        // A connection accepted just before the listener closed usually has its request on the way: exiting under it
+        // resets the client (a burst across `systemctl stop` lost requests that way). It gets a second to send one.
+        let firstRequestGrace = min(now + .seconds(1), end)
+        while ContinuousClock.now < end
+                && (inFlightRequests > 0 || (connectionsAwaitingRequest > 0 && ContinuousClock.now < firstRequestGrace)) {
+            usleep(2000)
+        }
         scheduler.drain()
         return inFlightRequests
     }
@@ -149,7 +169,7 @@ public final class Daemon: Sendable {
                                          outputs: request.options.includeOutputs ? scores : nil, telemetry: telemetry)
             stats.recordSuccess(model: name, version: serving.version, telemetry: response.telemetry)
             board?.completed(response)
-            if events.count > 0, let line = try? JSONCoder.encode(response) { events.publish([UInt8](line)) }
+            if events.count > 0, let line = response.jsonBytes() { events.publish(line) }
             completion(.success(response))
         }
         if !accepted {

@@ -23,10 +23,31 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var clientTimer: Scheduled<Void>?
     /// The current request is the Open Inference Protocol's (/v2): its errors take that spec's `{"error": "…"}` form.
     private var openInferenceErrors = false
+    /// How long this connection's last deferred reply took; the loop waits for the next one only while that fits.
+    private var lastDeferred = Duration.zero
+    /// The longest the loop waits for a deferred reply: a small model's queue, preprocessing and compute fit.
+    static let replyWait = Duration.microseconds(250)
 
-    func handlerAdded(context: ChannelHandlerContext) { armIdleTimer(context) }
+    /// No request head has arrived on this connection yet (counted in `daemon.connectionsAwaitingRequest`).
+    private var awaitingFirstRequest = true
 
-    func handlerRemoved(context: ChannelHandlerContext) { clientTimer?.cancel() }
+    func handlerAdded(context: ChannelHandlerContext) {
+        daemon.requestConnectionOpened()
+        daemon.connectionAccepted()
+        armIdleTimer(context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        clientTimer?.cancel()
+        if !streaming { daemon.requestConnectionClosed() }
+        firstRequestArrived()
+    }
+
+    private func firstRequestArrived() {
+        guard awaitingFirstRequest else { return }
+        awaitingFirstRequest = false
+        daemon.connectionSentFirstRequest()
+    }
 
     private func armIdleTimer(_ context: ChannelHandlerContext) {
         arm(context, millis: daemon.config.idleTimeoutMillis) { handler, context in
@@ -67,6 +88,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 pending = true
                 daemon.requestStarted()
             }
+            firstRequestArrived() // after requestStarted: the drain never sees the request in neither count
             let limit = daemon.config.maxBodyBytes
             if let length = h.headers.first(name: "content-length").flatMap(Int.init), length > limit {
                 discarding = true
@@ -158,11 +180,21 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .later(let start):
             let loop = context.eventLoop
             let boxed = NIOLoopBound((self, context), eventLoop: loop)
+            let handoff = ReplyHandoff(), started = ContinuousClock.now
             start { reply in
+                guard !handoff.offer(reply) else { return }
                 loop.execute {
                     let (handler, context) = boxed.value
+                    handler.lastDeferred = ContinuousClock.now - started
                     handler.deliver(context, reply)
                 }
+            }
+            // The only client, nothing else in flight, and its last deferred reply came in time: wait for this one
+            // here (ReplyHandoff says why). With more clients the loop must stay free to read their requests.
+            let wait = daemon.openRequestConnections == 1 && daemon.inFlightRequests <= 1 && lastDeferred <= Self.replyWait
+            if let reply = handoff.take(by: wait ? started + Self.replyWait : started) {
+                lastDeferred = ContinuousClock.now - started
+                deliver(context, reply)
             }
         }
     }
@@ -174,24 +206,32 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         // Subscribed before the head is written: a line published meanwhile is queued behind the head on this loop.
         daemon.events.add(context.channel)
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        if !streaming { daemon.requestConnectionClosed() } // a stream sends no requests
         streaming = true
         finished() // a stream is not a request to wait for when draining
     }
 
     // MARK: responses
 
+    /// Foundation's percent-decoding, skipped when there is no '%' (it returns the text unchanged then), since on
+    /// Linux it goes through CFString and costs several µs per query item.
+    static func percentDecoded(_ text: String) -> String {
+        text.utf8.contains(UInt8(ascii: "%")) ? text.removingPercentEncoding ?? text : text
+    }
+
     static func split(_ uri: String) -> (String, [String: String]) {
         guard let q = uri.firstIndex(of: "?") else { return (uri, [:]) }
         var query: [String: String] = [:]
         for pair in uri[uri.index(after: q)...].split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            let kv = pair.split(separator: "=", maxSplits: 1).map { Self.percentDecoded(String($0)) }
             query[kv[0]] = kv.count > 1 ? kv[1] : ""
         }
         return (String(uri[..<q]), query)
     }
 
     func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus = .ok, json: any Encodable, close: Bool = false) {
-        let bytes = (try? JSONCoder.encode(json)).map { [UInt8]($0) } ?? Array("{}".utf8)
+        // An inference answer, the body written once per inference, has its own writer (JSONEncoder's bytes, faster).
+        let bytes = (json as? InferResponse)?.jsonBytes() ?? (try? JSONCoder.encode(json)).map { [UInt8]($0) } ?? Array("{}".utf8)
         respond(context, status: status, contentType: "application/json", bytes: bytes, close: close)
     }
 

@@ -83,6 +83,9 @@ struct QInferD: ParsableCommand {
             where_ = path
             ownSocketPath = path
         }
+        // Ready before the first accept: the store is loaded, and with socket activation the connection that started
+        // qinferd is already waiting, so its GET /v1/health must not read "not ready".
+        daemon.markReady()
         let server = try HTTPServer(daemon: daemon, listeningSocket: fd)
         // qinferd-metrics.socket: GET /metrics only, on the API's event loop (no thread of its own).
         let metricsSocket = activated?.metrics
@@ -91,7 +94,6 @@ struct QInferD: ParsableCommand {
         }
         let watchdog = try Watchdog.fromEnvironment(notifier: notifier, logger: logger) { daemon.ready }
 
-        daemon.markReady()
         logger.info("listening on \(where_), serving \(daemon.store.modelCount) model(s)")
         if let socket = metricsSocket {
             logger.info("metrics (GET /metrics only) on \(socket.address ?? "fd \(socket.fd)") (socket-activated)")
