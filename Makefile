@@ -2,14 +2,26 @@
 # Both install what they need on a fresh Debian bookworm machine (as root) and are safe to repeat.
 
 SWIFT ?= swift
-APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libsimde-dev libpng-dev \
-                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static systemd procps util-linux curl
+# What the host is decides the C self-test's tools (test-c): an x86-64 machine checks its own ISAs (AVX-512 through
+# SIMDe) and cross-compiles the NEON variant for qemu; an aarch64 board (Raspberry Pi OS 64-bit, Jetson) runs the
+# NEON self-test natively and needs neither the cross compiler nor qemu (not installable or useless there).
+HOST_ARCH := $(shell uname -m)
+# dpkg-dev (dpkg-shlibdeps) and binutils (strip): make deb.
+APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libpng-dev \
+                gcc libc6-dev dpkg-dev binutils systemd procps util-linux curl
+ifeq ($(HOST_ARCH),x86_64)
+APT_PACKAGES += libsimde-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+endif
 # Only `make test` needs these (chromium: the speedup report's test renders chart.svg headless, as a person's
 # browser would); `make run` on a board does not pull a browser in. Prometheus (promtool checks the /metrics
 # exposition, a real server scrapes the metrics socket) is unpacked by test-deps, not installed: see tools/prometheus.
-TEST_APT_PACKAGES := chromium
+# mmdebstrap: test-systemd bootstraps the Debian rootfs its systemd boots in.
+TEST_APT_PACKAGES := chromium mmdebstrap
+# lintian: test-deb checks the .debs with Debian's own package checker.
+TEST_APT_PACKAGES += lintian
 
-.PHONY: run test deps test-deps apt-install python-deps build build-release test-swift test-c test-units test-bench-script bench
+.PHONY: run test deps test-deps apt-install python-deps build build-release test-swift test-c test-units test-bench-script test-systemd bench \
+        build-static install install-qinferd install-qinfer uninstall deb test-deb
 
 # The daemon in the foreground on a socket inside the repo (no root needed), serving the shipped models/ while its
 # store (run/state) is empty. Talk to it with curl --unix-socket run/qinferd.sock or QINFERD_SOCKET=run/qinferd.sock qinfer.
@@ -18,7 +30,7 @@ run: deps build-release
 	.build/release/qinferd --socket run/qinferd.sock --state-dir run/state --models-dir models --config systemd/qinferd.toml \
 		--board-configs board-configs
 
-test: test-deps python-deps test-swift test-c test-units test-bench-script
+test: test-deps python-deps test-swift test-c test-units test-bench-script test-deb test-systemd
 
 # The ONNX tests need onnx, onnxruntime and numpy (pinned in tools/onnx/requirements.txt) in .venv: the committed
 # onnxruntime reference outputs are recomputed and compared, and the backend node tests are written from the onnx
@@ -55,11 +67,18 @@ test-swift:
 	QINFER_ONNX_NODE_TESTS=$$(.venv/bin/python -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))') \
 		$(SWIFT) test
 
-# The same C self-test driver twice: natively (AVX-512 through SIMDe, since this CPU may lack it) and
-# cross-compiled for aarch64 under qemu (the NEON variant).
+# The C self-test driver. On x86-64 twice: natively (AVX-512 through SIMDe, since this CPU may lack it) and
+# cross-compiled for aarch64 under qemu (the NEON variant). On an aarch64 board once, natively: the NEON variant
+# on the real CPU (run-aarch64.sh uses the board's gcc and no qemu there).
 test-c:
+ifeq ($(HOST_ARCH),x86_64)
 	bash tools/kernel-selftest/run-x86.sh
 	bash tools/kernel-selftest/run-aarch64.sh
+else ifeq ($(HOST_ARCH),aarch64)
+	bash tools/kernel-selftest/run-aarch64.sh
+else
+	@echo "test-c: no self-test for a $(HOST_ARCH) host (x86_64 and aarch64 are supported)" >&2; exit 1
+endif
 
 # The peer comparison end to end on the debug build (numbers meaningless there): both shipped models timed in qinfer
 # and their FP32 twins in the venv's onnxruntime, one JSON line each.
@@ -74,5 +93,104 @@ print("speedup_vs_onnxruntime.py: ok")'
 test-units:
 	bash tools/systemd/verify-units.sh
 
+# qinferd under a real systemd 252, booted as PID 1 of its own namespaces in a Debian rootfs (never on this machine's
+# root): the .deb from `make deb` installed with apt, then socket activation, notify, reload, journal, watchdog, drain,
+# sandbox, admin rights, remove/reinstall/purge. Needs root; minutes. tools/systemd/e2e/README.md explains.
+test-systemd: deb
+	QINFERD_E2E_DEB_DIR=$(DEB_DIR) bash tools/systemd/e2e/run.sh
+
 bench: build-release
 	.build/release/qinfer bench kernels
+
+# --- Install and packages (docs/INSTALL.md) ---
+# make install [PREFIX=/usr] [DESTDIR=stage]: the statically linked binaries, the units, sysusers.d/tmpfiles.d files,
+# the default config, board configs and shipped models. qinferd's built-in defaults are /usr/share/qinferd/{models,
+# board-configs} and the unit's ExecStart is /usr/bin/qinferd; with another PREFIX the installed unit and config
+# are rewritten to point at it. /etc stays /etc whatever PREFIX is: the unit reads /etc/qinferd/qinferd.toml and
+# systemd's ConfigurationDirectory= lives there.
+PREFIX ?= /usr
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/qinferd
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSCONFDIR := /etc
+# The release build with the Swift runtime linked in (--static-swift-stdlib), so neither a board nor an installed
+# system needs a Swift toolchain at run time. Its own scratch path: SwiftPM locks the build folder, and this build
+# must not evict the debug/release builds of .build that make run and make test use.
+STATIC_SCRATCH ?= .build-deb
+STATIC_BUILD_DIR ?= $(STATIC_SCRATCH)/release
+# make deb's output: qinferd_<version>_<arch>.deb and qinfer_<version>_<arch>.deb (tools/systemd/e2e looks here).
+DEB_DIR ?= .build/deb
+
+build-static:
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_SCRATCH)
+
+# Run as root without DESTDIR, install also creates the qinferd user and its directories (what the .deb's postinst
+# does), so `systemctl enable --now qinferd.socket` works right after; it never enables or starts anything itself.
+install: build-static
+	@$(MAKE) --no-print-directory install-qinferd install-qinfer
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		systemd-sysusers qinferd.conf && systemd-tmpfiles --create qinferd.conf; \
+		if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+		echo "installed; start it with: systemctl enable --now qinferd.socket"; \
+	fi
+
+# The two halves of install, from binaries already in STATIC_BUILD_DIR (packaging/deb/build-deb.sh stages each
+# package with one of them).
+install-qinferd:
+	@test -x $(STATIC_BUILD_DIR)/qinferd || { echo "install: $(STATIC_BUILD_DIR)/qinferd is not built (make build-static)" >&2; exit 1; }
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/qinferd $(DESTDIR)$(DATADIR)/board-configs $(DESTDIR)$(DATADIR)/models
+	install -m 0755 $(STATIC_BUILD_DIR)/qinferd $(DESTDIR)$(BINDIR)/qinferd
+	sed 's|^ExecStart=/usr/bin/qinferd |ExecStart=$(BINDIR)/qinferd |' systemd/qinferd.service >$(DESTDIR)$(UNITDIR)/qinferd.service
+	@grep -q '^ExecStart=$(BINDIR)/qinferd ' $(DESTDIR)$(UNITDIR)/qinferd.service || \
+		{ echo "install: systemd/qinferd.service has no 'ExecStart=/usr/bin/qinferd …' line to point at $(BINDIR)" >&2; exit 1; }
+	chmod 0644 $(DESTDIR)$(UNITDIR)/qinferd.service
+	install -m 0644 systemd/qinferd.socket systemd/qinferd-metrics.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/qinferd.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/qinferd.conf
+	install -m 0644 systemd/qinferd.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/qinferd.conf
+	install -m 0644 board-configs/*.toml $(DESTDIR)$(DATADIR)/board-configs/
+	@# Per model only what the daemon serves (the .qpack files: ModelStore.qpacks(under:) walks the folder) and what
+	@# says what it is and under which terms (MODEL_CARD.md, LICENSE). The ONNX twins and test sets stay in the repo.
+	for dir in models/*/; do \
+		name=$$(basename $$dir); \
+		install -d -m 0755 $(DESTDIR)$(DATADIR)/models/$$name && \
+		install -m 0644 $$dir*.qpack $$dir/MODEL_CARD.md $$dir/LICENSE $(DESTDIR)$(DATADIR)/models/$$name/ || exit 1; \
+	done
+	@# The default config: unchanged under /usr (its commented defaults are the binary's); another PREFIX sets the two
+	@# paths. An existing config is an admin's and is left alone (the .deb lets dpkg handle it as a conffile).
+	@config=$(DESTDIR)$(SYSCONFDIR)/qinferd/qinferd.toml; \
+	if [ -e $$config ]; then echo "install: $$config exists, left as it is (systemd/qinferd.toml is the default)"; \
+	elif [ "$(DATADIR)" = /usr/share/qinferd ]; then install -m 0644 systemd/qinferd.toml $$config; \
+	else sed -e 's|^# embedded_models = .*|embedded_models = ["$(DATADIR)/models"]|' \
+		-e 's|^# board_configs = .*|board_configs = "$(DATADIR)/board-configs"|' systemd/qinferd.toml >$$config && \
+		chmod 0644 $$config && echo "install: $$config points at $(DATADIR)"; fi
+
+install-qinfer:
+	@test -x $(STATIC_BUILD_DIR)/qinfer || { echo "install: $(STATIC_BUILD_DIR)/qinfer is not built (make build-static)" >&2; exit 1; }
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 $(STATIC_BUILD_DIR)/qinfer $(DESTDIR)$(BINDIR)/qinfer
+	@# `qinfer bench speedup` runs it with a Python that has onnxruntime (ONNXRuntimeProbe looks here).
+	install -m 0644 tools/bench/ort_runner.py $(DESTDIR)$(DATADIR)/ort_runner.py
+
+# Removes what install put under PREFIX. Kept: /etc/qinferd (an admin's config), /var/lib/qinferd (the model store)
+# and the qinferd user, as `apt remove` keeps them.
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl disable --now qinferd.socket qinferd-metrics.socket qinferd.service 2>/dev/null || true; fi
+	rm -f $(DESTDIR)$(BINDIR)/qinferd $(DESTDIR)$(BINDIR)/qinfer \
+		$(DESTDIR)$(UNITDIR)/qinferd.service $(DESTDIR)$(UNITDIR)/qinferd.socket $(DESTDIR)$(UNITDIR)/qinferd-metrics.socket \
+		$(DESTDIR)$(SYSUSERSDIR)/qinferd.conf $(DESTDIR)$(TMPFILESDIR)/qinferd.conf
+	rm -rf $(DESTDIR)$(DATADIR)
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+
+# qinferd_<version>_<arch>.deb and qinfer_<version>_<arch>.deb in DEB_DIR, for this machine's architecture.
+deb: build-static
+	bash packaging/deb/build-deb.sh $(STATIC_BUILD_DIR) $(DEB_DIR)
+
+# The .debs as a board would get them: lintian without errors, the expected files, Depends matching what the
+# binaries link, and make install's layout under another PREFIX.
+test-deb: deb
+	bash packaging/deb/test-deb.sh $(DEB_DIR) $(STATIC_BUILD_DIR)

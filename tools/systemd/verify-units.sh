@@ -6,7 +6,8 @@
 #      is not enabled by default, and both sockets carry the FileDescriptorName= qinferd looks for;
 #   2. `systemd-analyze security --offline=yes` on qinferd.service, printed in full: fails above exposure 2.0;
 #   3. qinferd.sysusers.conf and qinferd.tmpfiles.conf applied to an empty root directory: they must create the
-#      qinferd user, the qinferd-admin group, the gpio membership and the directories, and tmpfiles must be silent.
+#      qinferd user, the qinferd-admin group, the gpio and video memberships and the directories, and tmpfiles must
+#      be silent.
 # Usage: tools/systemd/verify-units.sh   (QINFERD_MAX_EXPOSURE=1.0 to tighten the limit)
 set -euo pipefail
 
@@ -112,6 +113,7 @@ check etc/passwd '^qinferd:x:[0-9]+:[0-9]+:[^:]*:/var/lib/qinferd:' "the qinferd
 check etc/group '^qinferd:x:[0-9]+:' "the qinferd group"
 check etc/group '^qinferd-admin:x:[0-9]+:' "the qinferd-admin group"
 check etc/group '^gpio:x:[0-9]+:(.*,)?qinferd(,|$)' "qinferd's membership in gpio"
+check etc/group '^video:x:[0-9]+:(.*,)?qinferd(,|$)' "qinferd's membership in video (/dev/vcio on the Pi 5)"
 status=0
 output=$(systemd-tmpfiles --root="$root" --create "$units/qinferd.tmpfiles.conf" 2>&1) || status=$?
 if [ -n "$output" ] || [ "$status" -ne 0 ]; then
@@ -128,7 +130,7 @@ for dir in etc/qinferd:755:0 var/lib/qinferd:750:$uid var/lib/qinferd/models:750
         exit 1
     fi
 done
-echo "ok: user qinferd, groups qinferd, qinferd-admin, gpio (member qinferd); /etc/qinferd, /var/lib/qinferd/models"
+echo "ok: user qinferd, groups qinferd, qinferd-admin, gpio and video (member qinferd); /etc/qinferd, /var/lib/qinferd/models"
 
 echo
 echo "verify-units: all checks passed (exposure $exposure)"
