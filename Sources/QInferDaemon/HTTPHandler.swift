@@ -249,16 +249,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                  extraHeaders: [(String, String)] = []) {
         guard context.channel.isActive, !streaming else { return finished() }
         let close = close || daemon.isStopping
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: contentType)
-        headers.add(name: "content-length", value: "\(bytes.count)")
-        for (k, v) in extraHeaders { headers.add(name: k, value: v) }
-        if close { headers.add(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let done = context.writeWholeResponse(status: status, contentType: contentType, body: bytes, close: close,
+                                              extraHeaders: extraHeaders)
         let counted = pending
         pending = false
         let channel = context.channel, daemon = daemon

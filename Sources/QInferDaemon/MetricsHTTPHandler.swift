@@ -115,16 +115,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, contentType: String, body: [UInt8],
                          close: Bool, extraHeaders: [(String, String)] = []) {
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: contentType)
-        headers.add(name: "content-length", value: "\(body.count)")
-        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
-        if close { headers.add(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let written = context.writeWholeResponse(status: status, contentType: contentType, body: body, close: close,
+                                                 extraHeaders: extraHeaders)
         if close {
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             written.whenComplete { _ in bound.value.close(promise: nil) }
