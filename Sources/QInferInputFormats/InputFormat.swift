@@ -21,10 +21,15 @@ public enum InputFormat: String, CaseIterable, Equatable, Sendable {
 
     /// The format a file name's extension names (case-insensitive), or nil when it names none of ours.
     public init?(fileName: String) {
+        guard let ext = Self.fileExtension(fileName) else { return nil }
+        self.init(rawValue: ext)
+    }
+
+    /// A file name's extension, lower-cased, without the dot; nil for none (or a dot file such as ".npy").
+    public static func fileExtension(_ fileName: String) -> String? {
         let lastComponent = fileName.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
         guard let dot = lastComponent.lastIndex(of: "."), dot != lastComponent.startIndex else { return nil }
-        let ext = lastComponent[lastComponent.index(after: dot)...].lowercased()
-        self.init(rawValue: ext)
+        return lastComponent[lastComponent.index(after: dot)...].lowercased()
     }
 
     /// The format the content's leading bytes identify, or nil. Raw .f32 has no signature and is never sniffed.

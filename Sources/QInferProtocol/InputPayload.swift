@@ -29,7 +29,7 @@ public enum InputPayload: Sendable {
     /// content's signature, else raw .f32 when a shape is given. `.json` is the JSON tensor body. Used by `qinfer
     /// infer` and by qinferd's GPIO trigger, so a file means the same wherever it comes from.
     public static func file(named name: String, bytes: [UInt8], format: String? = nil, shape: [Int]? = nil) throws(APIFailure) -> InputPayload {
-        let chosen = format?.lowercased() ?? Self.fileExtension(name)
+        let chosen = format?.lowercased() ?? InputFormat.fileExtension(name)
         if chosen == "json" {
             guard shape == nil else { throw APIFailure(.badRequest, "a shape does not apply to a JSON input: put \"shape\" in the file") }
             return .json(bytes)
@@ -59,12 +59,6 @@ public enum InputPayload: Sendable {
             throw APIFailure(.badInput, "cannot read the input file \(path)")
         }
         return try file(named: path, bytes: [UInt8](data))
-    }
-
-    static func fileExtension(_ name: String) -> String? {
-        let last = name.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
-        guard let dot = last.lastIndex(of: "."), dot != last.startIndex else { return nil }
-        return last[last.index(after: dot)...].lowercased()
     }
 
     /// A shape is the size of raw float32 (required) and a check on .npy; files of other formats carry their own.
