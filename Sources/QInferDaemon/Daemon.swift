@@ -127,11 +127,11 @@ public final class Daemon: Sendable {
         let cfg = config
         let k = min(max(request.options.topK ?? cfg.defaultTopK, 1), max(serving.model.outputCount, 1))
         let deadline = Duration.milliseconds(cfg.deadlineMillis)
-        let accepted = scheduler.submit { [self] waited in
+        // The answer is handed over after the worker counts as free (Scheduler.submit(_:then:)).
+        let accepted = scheduler.submit({ [self] waited -> Result<InferResponse, APIFailure> in
             guard waited < deadline else {
                 stats.recordError(model: name)
-                completion(.failure(APIFailure(.deadlineExceeded, "waited \(waited.wholeMicroseconds / 1000) ms in the queue, past the \(cfg.deadlineMillis) ms deadline")))
-                return
+                return .failure(APIFailure(.deadlineExceeded, "waited \(waited.wholeMicroseconds / 1000) ms in the queue, past the \(cfg.deadlineMillis) ms deadline"))
             }
             let prepStart = ContinuousClock.now
             let prepared: [Float]
@@ -140,12 +140,10 @@ public final class Daemon: Sendable {
                 prepared = try serving.preparer.prepare(decoded)
             } catch let failure as APIFailure {
                 stats.recordError(model: name)
-                completion(.failure(failure))
-                return
+                return .failure(failure)
             } catch {
                 stats.recordError(model: name)
-                completion(.failure(APIFailure(.badInput, "\(error)")))
-                return
+                return .failure(APIFailure(.badInput, "\(error)"))
             }
             let computeStart = ContinuousClock.now
             let scores: [Float]
@@ -155,8 +153,7 @@ public final class Daemon: Sendable {
                 }
             } catch {
                 stats.recordError(model: name)
-                completion(.failure(APIFailure(.badInput, "\(error)")))
-                return
+                return .failure(APIFailure(.badInput, "\(error)"))
             }
             let computeEnd = ContinuousClock.now
             let (energy, boardState) = board?.telemetry(from: computeStart, to: computeEnd) ?? (nil, nil)
@@ -170,8 +167,8 @@ public final class Daemon: Sendable {
             stats.recordSuccess(model: name, version: serving.version, telemetry: response.telemetry)
             board?.completed(response)
             if events.count > 0, let line = response.jsonBytes() { events.publish(line) }
-            completion(.success(response))
-        }
+            return .success(response)
+        }, then: completion)
         if !accepted {
             stats.recordRejected()
             completion(.failure(APIFailure(.overloaded, "the queue is full (\(scheduler.capacity) requests waiting); retry shortly")))

@@ -15,7 +15,8 @@ import Synchronization
 public final class Scheduler: Sendable {
     public struct Job: Sendable {
         let enqueued: ContinuousClock.Instant
-        let run: @Sendable (_ waited: Duration) -> Void
+        /// Does the work and returns what hands its result over, which the worker calls once it counts as free.
+        let run: @Sendable (_ waited: Duration) -> @Sendable () -> Void
     }
 
     /// The queue and the number of workers polling it. `spinning` changes only under the same lock that `submit`
@@ -37,7 +38,12 @@ public final class Scheduler: Sendable {
     private let queued = Atomic<Int>(0)
     private let available = DispatchSemaphore(value: 0)
     private let stopping = Atomic<Bool>(false)
+    /// Jobs a worker has taken and not finished, handing over included: `load` and `drain` count these.
     private let running = Atomic<Int>(0)
+    /// Jobs a worker has taken whose work is not done: admission counts these. A job leaves this count before its
+    /// result is handed over, so a client that sends two requests the moment an answer arrives finds that worker
+    /// free, not still holding a place until its thread is scheduled again after the hand-over.
+    private let working = Atomic<Int>(0)
     /// When any worker last finished a job, in ns since `origin`: how close together jobs are coming.
     private let lastFinished = Atomic<Int64>(Int64.min / 2)
     private let origin = ContinuousClock.now
@@ -88,12 +94,23 @@ public final class Scheduler: Sendable {
 
     /// Enqueues `run`; false when the queue is full or the scheduler is stopping.
     public func submit(_ run: @escaping @Sendable (_ waited: Duration) -> Void) -> Bool {
+        submit(run, then: { _ in })
+    }
+
+    /// Enqueues `work`, whose result goes to `deliver` on the same worker after the worker counts as free again;
+    /// false when the queue is full or the scheduler is stopping.
+    public func submit<Result: Sendable>(_ work: @escaping @Sendable (_ waited: Duration) -> Result,
+                                         then deliver: @escaping @Sendable (Result) -> Void) -> Bool {
+        let run: @Sendable (Duration) -> @Sendable () -> Void = { waited in
+            let result = work(waited)
+            return { deliver(result) }
+        }
         guard !stopping.load(ordering: .acquiring) else { return false }
         let (accepted, wake) = state.withLock { s -> (Bool, Bool) in
-            // `capacity` jobs may wait while every worker is busy. Counted as queued + running against workers +
+            // `capacity` jobs may wait while every worker is busy. Counted as queued + working against workers +
             // capacity, so a job that an idle worker is about to take does not fill the queue: whether that worker
             // has woken yet (a matter of µs) does not decide between accepting and refusing the next request.
-            guard s.jobs.count + running.load(ordering: .relaxed) < capacity + workers else { return (false, false) }
+            guard s.jobs.count + working.load(ordering: .acquiring) < capacity + workers else { return (false, false) }
             s.jobs.append(Job(enqueued: .now, run: run))
             // A polling worker takes it without a wake; only jobs beyond the pollers need a sleeping worker.
             return (true, s.jobs.count > s.spinning)
@@ -110,6 +127,7 @@ public final class Scheduler: Sendable {
     private func pop(_ s: inout State) -> Job? {
         guard !s.jobs.isEmpty else { return nil }
         running.add(1, ordering: .relaxed)
+        working.add(1, ordering: .relaxed)
         queued.subtract(1, ordering: .relaxed)
         return s.jobs.removeFirst()
     }
@@ -157,7 +175,9 @@ public final class Scheduler: Sendable {
                 // The gap from the last job's end to this one's submit (not to this wake, which a halted vCPU delays).
                 poll = Self.nanos(posted.enqueued - origin) - lastFinished.load(ordering: .relaxed) <= spinWindowNanos
             }
-            job.run(.now - job.enqueued)
+            let deliver = job.run(.now - job.enqueued)
+            working.subtract(1, ordering: .releasing)
+            deliver()
             running.subtract(1, ordering: .relaxed)
             lastFinished.store(Self.nanos(.now - origin), ordering: .relaxed)
         }

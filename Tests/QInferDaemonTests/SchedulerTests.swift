@@ -96,6 +96,26 @@ import Testing
         }
     }
 
+    @Test("a result is handed over after its worker counts as free: the receiver can fill the queue again at once")
+    func deliveryAfterTheWorkerIsFree() {
+        for _ in 0..<50 {
+            let scheduler = Scheduler(workers: 1, capacity: 1)
+            let refilled = Mutex<[Bool]?>(nil)
+            let gate = DispatchSemaphore(value: 0)
+            let submitted = scheduler.submit({ _ in 42 }, then: { answer in
+                // Like a client that sends two requests the moment an answer arrives: one runs, one waits, the third
+                // is refused. Were the finished job still counted, the second would be refused too.
+                let accepted = [scheduler.submit { _ in gate.wait() }, scheduler.submit { _ in }, scheduler.submit { _ in }]
+                refilled.withLock { $0 = answer == 42 ? accepted : [] }
+            })
+            #expect(submitted)
+            #expect(Self.eventually { refilled.withLock { $0 } != nil })
+            #expect(refilled.withLock { $0 } == [true, true, false])
+            gate.signal()
+            scheduler.drain()
+        }
+    }
+
     @Test("the time a job waited is measured from submit to the worker picking it up")
     func waitedIsMeasured() {
         let scheduler = Scheduler(workers: 1, capacity: 4)
