@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates or updates the repository's Python venv (.venv at the repo root) from tools/onnx/requirements.txt (the ONNX
-# tooling) and tools/openapi/requirements.txt (the OpenAPI checker of docs/openapi.yaml).
+# tooling), tools/openapi/requirements.txt (the OpenAPI checker of docs/openapi.yaml) and tools/ansible/requirements.txt
+# (ansible-core, the fleet role's controller and its end-to-end test).
 # Idempotent and quiet: prints nothing on success; on failure prints what went wrong and exits non-zero.
 #
 #   bash tools/onnx/setup-venv.sh            # then: .venv/bin/python tools/onnx/reference_outputs.py --check
@@ -13,8 +14,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-$ROOT/.venv}
-REQS=("$ROOT/tools/onnx/requirements.txt" "$ROOT/tools/openapi/requirements.txt")
-IMPORTS='import onnx, onnxruntime, numpy, openapi_spec_validator, openapi_schema_validator, yaml'
+REQS=("$ROOT/tools/onnx/requirements.txt" "$ROOT/tools/openapi/requirements.txt" "$ROOT/tools/ansible/requirements.txt")
+IMPORTS='import onnx, onnxruntime, numpy, openapi_spec_validator, openapi_schema_validator, yaml, ansible'
 STAMP=$VENV/.qinfer-requirements.sha256
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT

@@ -30,8 +30,14 @@ if [ "${1:-}" != --inside ]; then
     echo $$ >"$cgroup/cgroup.procs"
     # setpriv: unshare gets SIGKILL when the caller (run.sh) dies, however it dies; --kill-child: the namespace's PID 1
     # gets SIGKILL when unshare dies. So a killed test run leaves no systemd behind.
-    exec setpriv --pdeathsig KILL \
-        unshare --pid --mount --uts --ipc --net --cgroup --kill-child=KILL --propagation private \
+    # QINFERD_E2E_NETNS (a network namespace file such as /proc/PID/ns/net) puts several booted rootfs in one
+    # network namespace, each its own loopback address (the fleet test's boards on 127.0.0.2-4); by default each
+    # boot gets a namespace of its own.
+    net=(--net)
+    join=()
+    if [ -n "${QINFERD_E2E_NETNS:-}" ]; then net=(); join=(nsenter "--net=$QINFERD_E2E_NETNS" --); fi
+    exec setpriv --pdeathsig KILL "${join[@]}" \
+        unshare --pid --mount --uts --ipc "${net[@]}" --cgroup --kill-child=KILL --propagation private \
         "$BASH" "${BASH_SOURCE[0]}" --inside "$(realpath "$rootfs")"
 fi
 

@@ -4,7 +4,7 @@
 #   tools/systemd/e2e/rootfs.sh [PACKAGE...]      e.g. the Depends of the .deb under test
 # The cache key is a hash of everything that decides the tarball's content (suite, variant, package list, apt
 # sources, this script's own text), so a changed Depends or mirror builds a new one and an unchanged one is reused
-# across runs without network. Only the newest tarball is kept. QINFERD_E2E_SOURCES names another apt sources file
+# across runs without network. The two newest tarballs are kept. QINFERD_E2E_SOURCES names another apt sources file
 # (one-line or deb822 format) than the host's.
 set -euo pipefail
 
@@ -16,7 +16,9 @@ suite=bookworm
 # and the shutdown tools apt's maintainer scripts expect), the system bus most units talk to, and curl as the client
 # (--unix-socket). Nothing the .deb should bring itself (procps for ExecReload's /bin/kill, the libraries qinferd
 # links): those come only from its Depends, so a missing dependency fails the install instead of being hidden here.
-base=(systemd systemd-sysv dbus curl)
+# The fleet test (tools/ansible/e2e) boots the same tarball as its boards, so one bootstrap serves both tests: an
+# OpenSSH server to reach a board, and python3-apt for Ansible's modules (apt's among them) run on it.
+base=(systemd systemd-sysv dbus curl openssh-server python3-apt)
 
 sources=${QINFERD_E2E_SOURCES:-}
 if [ -z "$sources" ]; then
@@ -58,6 +60,7 @@ mmdebstrap --quiet --variant=minbase --include="$packages" \
     --format=tar "$suite" "$partial" - <"$sources" >&2
 mv "$partial" "$tarball"
 trap - EXIT
-# Older tarballs were for other package lists; they would only fill the disk.
-find "$cache" -maxdepth 1 -name 'rootfs-*.tar' ! -name "rootfs-$key.tar" -delete
+# Older tarballs were for other package lists; they would only fill the disk. Two are kept: test-systemd's (the
+# qinferd package's Depends) and test-fleet's (both packages' Depends) differ, and neither should evict the other.
+ls -t "$cache"/rootfs-*.tar | tail -n +3 | xargs -r rm -f --
 echo "$tarball"
