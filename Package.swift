@@ -54,6 +54,8 @@ let package = Package(
                 // The daemon client (models, infer, push, events, bench daemon); `bench daemon`'s load generator runs its
                 // keep-alive connections on an event loop group of its own.
                 "QInferClient",
+                // keygen and sign: key files and signing a .qpack.
+                "QInferSigning",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 // Latency percentiles of `qinfer bench daemon`.
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -64,6 +66,9 @@ let package = Package(
             name: "QInferModel",
             dependencies: ["QInferKernels", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Model signing's key files (Ed25519 public key lines, PKCS#8 private keys, the daemon's trusted-key directory) and
+        // the signer; the signature slot itself is QInferModel's (SignatureSlot), since the reader checks it.
+        .target(name: "QInferSigning", dependencies: ["QInferModel", .product(name: "Crypto", package: "swift-crypto")]),
         // Input files for `qinfer run` and the infer endpoint (npy, f32, xyz/pts, ply, pcd, pgm/ppm, png) → plain values.
         .target(name: "QInferInputFormats", dependencies: ["CPNG"]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
@@ -81,6 +86,7 @@ let package = Package(
                                    "QInferRandom"]),
         .testTarget(name: "QInferCLITests",
                     dependencies: ["QInferReport", "QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport", "QInferRandom", "CPNG", "QInferONNX",
+                                   "QInferSigning", .product(name: "Crypto", package: "swift-crypto"),
                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Test-only Swift: random models of both families, writers for every input file format, and the float
         // reference executor the engine is tested against (kept out of the shipped binaries).
@@ -88,7 +94,8 @@ let package = Package(
                                                          "QInferEngine"],
                 path: "Tests/QInferTestSupport"),
         .testTarget(name: "QInferInputFormatsTests", dependencies: ["QInferInputFormats", "QInferRandom", "CPNG"]),
-        .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats"]),
+        .testTarget(name: "QInferModelTests", dependencies: ["QInferModel", "QInferKernels", "CHeapStats",
+                                                           .product(name: "Crypto", package: "swift-crypto")]),
         // ONNX import; Generated/ holds the committed protobuf types (tools/onnx/regenerate-onnx-swift.sh).
         .target(name: "QInferONNX", dependencies: ["QInferModel", "QInferKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "QInferONNXTests",
@@ -116,6 +123,8 @@ let package = Package(
         // The daemon's parts as a library: model store, scheduler, statistics, HTTP over the Unix socket.
         .target(name: "QInferDaemon", dependencies: [
             "QInferEngine", "QInferModel", "QInferInputFormats", "QInferKernels", "QInferProtocol",
+            // Trusted keys for signed uploads.
+            "QInferSigning",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -147,13 +156,15 @@ let package = Package(
         // requests, a second uid, sd_notify, socket activation, draining. Needs `swift build` output next to the bundle.
         .testTarget(name: "IntegrationTests",
                     dependencies: ["QInferProtocol", "QInferTestSupport", "QInferModel", "QInferEngine", "QInferInputFormats",
-                                   "QInferRandom"]),
+                                   "QInferRandom", .product(name: "Crypto", package: "swift-crypto")]),
         // The daemon in-process with a board runtime on fixture sysfs and in-memory GPIO: busy line, result lines and
         // trigger edges against real inferences.
         .testTarget(name: "QInferDaemonTests",
                     dependencies: ["QInferDaemon", "QInferBoard", "QInferSensors", "QInferProtocol", "QInferTestSupport", "QInferRandom",
                                    // The /v2 tests read the shipped test sets and preprocess a frame as the engine does.
                                    "QInferInputFormats", "QInferModel", "QInferEngine",
+                                   // A signed upload among the OpenAPI samples (the signer field, bad_signature).
+                                   "QInferSigning", .product(name: "Crypto", package: "swift-crypto"),
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "QInferBoardTests",
                     dependencies: ["QInferBoard", "QInferProtocol", "QInferTestSupport", .product(name: "Logging", package: "swift-log")]),

@@ -4,6 +4,7 @@ import QInferEngine
 import QInferInputFormats
 import QInferModel
 import QInferProtocol
+import QInferSigning
 import Synchronization
 
 /// The daemon's state shared by all connections: config, model store, scheduler, statistics and event stream.
@@ -27,7 +28,8 @@ public final class Daemon: Sendable {
         self.logger = logger
         self.board = board
         settings = Mutex(config)
-        store = try ModelStore(root: config.stateDirectory, embeddedDirectories: config.embeddedModelDirectories, logger: logger)
+        store = try ModelStore(root: config.stateDirectory, embeddedDirectories: config.embeddedModelDirectories, logger: logger,
+                               signatures: Self.loadSignaturePolicy(config, logger: logger))
         scheduler = Scheduler(workers: config.workers, capacity: config.queueCapacity, cores: config.workerCores)
     }
 
@@ -42,7 +44,21 @@ public final class Daemon: Sendable {
             c = next
             (c.workers, c.stateDirectory, c.queueCapacity, c.workerCores) = keep
         }
+        // Keys are re-read even when the config did not change: adding or removing a key file is a reload.
+        store.setSignaturePolicy(Self.loadSignaturePolicy(next, logger: logger))
         logger.info("configuration reloaded")
+    }
+
+    /// The trusted keys and the requirement of `config`, with every skipped key file logged by name.
+    static func loadSignaturePolicy(_ config: DaemonConfig, logger: Logger) -> SignaturePolicy {
+        let keyring = TrustedKeyring.load(directory: config.trustedKeysDirectory)
+        for problem in keyring.problems { logger.error("trusted keys: \(problem)") }
+        let policy = SignaturePolicy(keyring: keyring, requirement: config.requireSignature)
+        let ids = keyring.keys.keys.sorted().joined(separator: ", ")
+        let summary = "trusted keys: \(keyring.keys.count) in \(config.trustedKeysDirectory)\(ids.isEmpty ? "" : " (\(ids))"); "
+            + "signatures \(policy.required ? "required" : "not required") (require_signature = \(config.requireSignature.rawValue))"
+        logger.info("\(summary)")
+        return policy
     }
 
     /// Reads the configuration again (set by the executable: from its config file and flags).
@@ -52,7 +68,11 @@ public final class Daemon: Sendable {
 
     /// SIGHUP, ExecReload and POST /v1/reload end here.
     public func reloadFromDisk() throws(APIFailure) {
-        guard let source = configSource.withLock({ $0 }) else { return }
+        guard let source = configSource.withLock({ $0 }) else {
+            // No config file to re-read, but the trusted keys directory still is: adding or removing a key is a reload.
+            store.setSignaturePolicy(Self.loadSignaturePolicy(config, logger: logger))
+            return
+        }
         do { reload(try source()) } catch {
             logger.error("reload failed, keeping the running configuration: \(error)")
             throw APIFailure(.badRequest, "reload failed, keeping the running configuration: \(error)")

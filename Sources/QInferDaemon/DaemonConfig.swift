@@ -18,6 +18,9 @@ public struct DaemonConfig: Sendable, Equatable {
     /// Peers in this group (besides root and the daemon's own user) may upload, activate, delete and reload.
     public var adminGroup: String? = "qinferd-admin"
     public var defaultTopK = 5
+    /// `*.pub` files (`qinfer keygen`) whose signatures uploads may carry; read at start and on every reload.
+    public var trustedKeysDirectory = "/etc/qinferd/trusted-keys.d"
+    public var requireSignature = SignatureRequirement.off
 
     public init() {}
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import QInferModel
 import QInferProtocol
+import QInferSigning
 import Synchronization
 
 /// The model store: `<root>/models/<name>/<version>.qpack` plus `state.json` (active and previous versions).
@@ -10,6 +11,11 @@ import Synchronization
 /// mapping, and syncs the directory, so a crash at any point leaves either the old store or the new one.
 /// Corrupt files found at start are moved to `<root>/quarantine` with a log line. When the store holds no model,
 /// the shipped models (the embedded default) are served read-only.
+/// Signatures (SignaturePolicy): uploads are admitted by the policy in force; at start, a stored version whose
+/// signature names a trusted key but does not verify is quarantined like a corrupt file, and when signatures are
+/// required, stored versions that are unsigned or signed by an unknown key keep serving (an admin installed them under
+/// the rules of the time; dropping them would turn a config change into an outage) with a warning each, while embedded
+/// defaults are served only if they are the shipped files (ShippedModels) or signed by a trusted key.
 public final class ModelStore: Sendable {
     public let root: String
     let modelsDir: String, quarantineDir: String, statePath: String
@@ -23,9 +29,12 @@ public final class ModelStore: Sendable {
     private let table = Mutex(Table())
     /// Writers (install, activate, delete) run one at a time; readers only take `table` briefly.
     private let writer = Mutex(())
+    private let signatures: Mutex<SignaturePolicy>
 
-    public init(root: String, embeddedDirectories: [String], logger: Logger) throws(APIFailure) {
+    public init(root: String, embeddedDirectories: [String], logger: Logger,
+                signatures: SignaturePolicy = SignaturePolicy(keyring: TrustedKeyring(), requirement: .off)) throws(APIFailure) {
         self.root = root
+        self.signatures = Mutex(signatures)
         modelsDir = "\(root)/models"
         quarantineDir = "\(root)/quarantine"
         statePath = "\(root)/state.json"
@@ -60,8 +69,17 @@ public final class ModelStore: Sendable {
                 guard file.hasSuffix(".qpack") else { continue }
                 let version = String(file.dropLast(6))
                 do {
-                    loaded.versions[name, default: [:]][version] = try ServingModel(name: name, version: version, path: path,
-                                                                                     source: "store")
+                    let serving = try ServingModel(name: name, version: version, path: path, source: "store")
+                    switch signatures.verdict(serving.model) {
+                    case .badSignature(let id):
+                        quarantine(path, name: name, version: version, reason: "the signature by trusted key \(id) does not verify")
+                        quarantined += 1
+                        continue
+                    case .unsigned where signatures.required, .unknownKey where signatures.required:
+                        logger.warning("model \(name) v\(version) is served although it is \(serving.model.signer.map { "signed by untrusted key \($0.keyIDHex)" } ?? "unsigned") and require_signature is \(signatures.requirement.rawValue): it was stored before; re-upload it signed or delete it")
+                    default: break
+                    }
+                    loaded.versions[name, default: [:]][version] = serving
                 } catch {
                     quarantine(path, name: name, version: version, reason: error.message)
                     quarantined += 1
@@ -90,6 +108,10 @@ public final class ModelStore: Sendable {
                         let model = try PackedModel(path: path)
                         let name = model.metadata.name, version = model.metadata.version
                         guard APIPaths.isValidName(name), APIPaths.isValidName(version), loaded.embedded[name] == nil else { continue }
+                        if let refusal = Self.embeddedRefusal(model, signatures) {
+                            logger.error("embedded model \(path) is not served: \(refusal)")
+                            continue
+                        }
                         loaded.embedded[name] = try ServingModel(name: name, version: version, path: path, source: "embedded", model: model)
                         logger.info("serving embedded model \(name) v\(version) from \(path)")
                     } catch {
@@ -99,6 +121,37 @@ public final class ModelStore: Sendable {
             }
         }
         table.withLock { $0 = loaded }
+    }
+
+    /// Why an embedded default may not be served under `signatures`, or nil. The shipped files are exempt, recognized
+    /// by their verified content checksum; anything else there needs a trusted signature like an upload.
+    static func embeddedRefusal(_ model: PackedModel, _ signatures: SignaturePolicy) -> String? {
+        switch signatures.verdict(model) {
+        case .trusted: return nil
+        case .badSignature(let id): return "its signature by trusted key \(id) does not verify"
+        case .unsigned where signatures.required, .unknownKey where signatures.required:
+            if ShippedModels.sha256.contains(model.sha256) { return nil }
+            return "it is not a file this qinferd shipped (sha256 \(model.sha256)) and not signed by a trusted key, which require_signature demands"
+        case .unsigned, .unknownKey: return nil
+        }
+    }
+
+    /// The signature rules for later uploads (the daemon sets them again on every reload).
+    public var signaturePolicy: SignaturePolicy {
+        get { signatures.withLock { $0 } }
+    }
+
+    /// Applies new rules: to later uploads, and to the embedded defaults served now, so a reload that makes signatures
+    /// required (a first key under "auto") stops serving an embedded file that is neither shipped nor trusted at once.
+    /// Stored versions are judged at start only (see the type's comment).
+    public func setSignaturePolicy(_ policy: SignaturePolicy) {
+        signatures.withLock { $0 = policy }
+        let dropped = table.withLock { t in
+            let refused = t.embedded.compactMap { name, m in Self.embeddedRefusal(m.model, policy).map { (name, m.path, $0) } }
+            for (name, _, _) in refused { t.embedded[name] = nil }
+            return refused
+        }
+        for (_, path, why) in dropped { logger.error("embedded model \(path) is no longer served: \(why)") }
     }
 
     private func quarantine(_ path: String, name: String, version: String, reason: String) {
@@ -172,7 +225,8 @@ public final class ModelStore: Sendable {
 
     static func info(_ m: ServingModel, active: Bool) -> ModelVersionInfo {
         ModelVersionInfo(version: m.version, sha256: m.model.sha256, bytes: m.model.fileSize, task: m.model.metadata.task.rawValue,
-                         labels: m.model.metadata.labels.count, inputShape: m.model.metadata.input.shape, active: active, source: m.source)
+                         labels: m.model.metadata.labels.count, inputShape: m.model.metadata.input.shape, active: active, source: m.source,
+                         signer: m.model.signer?.keyIDHex)
     }
 
     // MARK: writing
@@ -196,7 +250,12 @@ public final class ModelStore: Sendable {
             do throws(ModelError) {
                 let mapping = try MappedFile(path: staged.path)
                 model = try PackedModel(bytes: mapping.bytes, owner: mapping)
-            } catch { throw APIFailure(.badModel, "the upload is not a valid .qpack: \(error.message)") }
+            } catch {
+                throw APIFailure(error.isSignatureProblem ? .badSignature : .badModel, "the upload is not a valid .qpack: \(error.message)")
+            }
+            // Before the version check: a refused signature is the answer whatever the version, and says more.
+            let admitted = try signaturePolicy.admit(model)
+            if let note = admitted.note { logger.warning("upload of model \(name): \(note)") }
             let v = version ?? model.metadata.version
             if version == nil { try checkNewVersion(name: name, v) }
             let serving: ServingModel
@@ -214,7 +273,7 @@ public final class ModelStore: Sendable {
                 t.state.models[name] = entry
                 try save(t.state)
             }
-            logger.info("installed model \(name) v\(v) (\(bytes.count) bytes)")
+            logger.info("installed model \(name) v\(v) (\(bytes.count) bytes, \(admitted.signer.map { "signed by key \($0)" } ?? "unsigned"))")
             return Self.info(serving, active: table.withLock { $0.state.models[name]?.active == v })
         }
     }

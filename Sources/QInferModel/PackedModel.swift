@@ -7,8 +7,12 @@ public final class PackedModel: @unchecked Sendable {
     public let values: [String: ValueInfo]
     /// SHA-256 over the file (the checksum field), hex.
     public let sha256: String
+    /// The checksum's 32 bytes: what a signature signs (SignatureSlot.message).
+    public let checksum: [UInt8]
     /// The signature section's 128 bytes (all zero when unsigned).
     public let signature: UnsafeRawBufferPointer
+    /// Who signed, parsed from the signature section; nil when unsigned. Not verified: that needs the signer's key.
+    public let signer: SignatureSlot?
     public let fileSize: Int
     private let tensorData: UnsafeRawBufferPointer
     private let tensorIndex: [String: TensorEntry]
@@ -20,7 +24,7 @@ public final class PackedModel: @unchecked Sendable {
         do {
             try self.init(bytes: file.bytes, owner: file)
         } catch {
-            throw ModelError("\(path): \(error.message)")
+            throw error.prefixed(path)
         }
     }
 
@@ -31,7 +35,9 @@ public final class PackedModel: @unchecked Sendable {
         graph = parsed.graph
         values = parsed.values
         sha256 = parsed.digest.map { String($0, radix: 16).leftPadded(2) }.joined()
+        checksum = parsed.digest
         signature = parsed.signature
+        signer = parsed.signer
         tensorData = parsed.tensorData
         tensorIndex = Dictionary(uniqueKeysWithValues: parsed.graph.tensors.map { ($0.name, $0) })
         fileSize = bytes.count
@@ -48,7 +54,7 @@ public final class PackedModel: @unchecked Sendable {
 
     private struct Parsed {
         var metadata: ModelMetadata, graph: Graph, values: [String: ValueInfo]
-        var digest: [UInt8], signature: UnsafeRawBufferPointer, tensorData: UnsafeRawBufferPointer
+        var digest: [UInt8], signature: UnsafeRawBufferPointer, signer: SignatureSlot?, tensorData: UnsafeRawBufferPointer
     }
 
     private struct Section { var kind: SectionKind; var range: Range<Int>; var entryOffset: Int }
@@ -113,6 +119,8 @@ public final class PackedModel: @unchecked Sendable {
         let stored = Array(file[QPackLayout.checksumOffset..<(QPackLayout.checksumOffset + QPackLayout.checksumSize)])
         let digest = Checksum.digest(of: file, signature: sig.range)
         guard digest == stored else { throw .at(QPackLayout.checksumOffset, "SHA-256 checksum does not match the contents (corrupted file)") }
+        let signatureBytes = UnsafeRawBufferPointer(rebasing: file[sig.range])
+        let signer = try SignatureSlot.parse(signatureBytes, at: sig.range.lowerBound)
 
         for s in [meta, graphSection] where s.range.count > QPackLayout.maxJSONSectionSize {
             throw .at(s.entryOffset, "\(s.kind.name) section is \(s.range.count) bytes (limit \(QPackLayout.maxJSONSectionSize))")
@@ -124,7 +132,7 @@ public final class PackedModel: @unchecked Sendable {
         let values = try GraphChecker(graph: graph).inferShapes(inputShape: metadata.input.shape)
         try checkMetadata(metadata, graph: graph, values: values)
         return Parsed(metadata: metadata, graph: graph, values: values, digest: digest,
-                      signature: UnsafeRawBufferPointer(rebasing: file[sig.range]), tensorData: tensorData)
+                      signature: signatureBytes, signer: signer, tensorData: tensorData)
     }
 
     private static func checkTensors(_ entries: [TensorEntry], data: UnsafeRawBufferPointer, dataOffset: Int) throws(ModelError) {

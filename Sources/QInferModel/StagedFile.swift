@@ -17,7 +17,8 @@ public final class StagedFile {
     private var committed = false
 
     /// - Parameter prefix: the start of the temporary name (`mkstemp` adds six characters); should begin with a dot.
-    public init(_ bytes: [UInt8], in directory: String, prefix: String) throws(ModelError) {
+    /// - Parameter mode: the file's permissions (a file re-written in place keeps its own).
+    public init(_ bytes: [UInt8], in directory: String, prefix: String, mode: UInt32 = 0o644) throws(ModelError) {
         self.directory = directory
         var template = Array("\(directory)/\(prefix)XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -34,7 +35,7 @@ public final class StagedFile {
             }
             written += n
         }
-        guard fchmod(fd, 0o644) == 0, fsync(fd) == 0 else {
+        guard fchmod(fd, mode_t(mode)) == 0, fsync(fd) == 0 else {
             let e = errnoText()
             close(fd)
             throw ModelError("cannot sync \(path): \(e)")

@@ -19,6 +19,12 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     case unsupportedMediaType = "unsupported_media_type"
     case badInput = "bad_input"
     case badModel = "bad_model"
+    /// An upload's signature section is malformed, or names a trusted key and does not verify.
+    case badSignature = "bad_signature"
+    /// Signed by a key the daemon does not trust, while signatures are required.
+    case untrustedKey = "untrusted_key"
+    /// Unsigned, while signatures are required.
+    case signatureRequired = "signature_required"
     case notFound = "not_found"
     case modelNotFound = "model_not_found"
     case versionNotFound = "version_not_found"
@@ -35,8 +41,8 @@ public enum ErrorCode: String, Codable, Sendable, CaseIterable {
     /// The HTTP status that goes with the code.
     public var status: Int {
         switch self {
-        case .badRequest, .malformedHTTP, .badInput, .badModel: 400
-        case .forbidden: 403
+        case .badRequest, .malformedHTTP, .badInput, .badModel, .badSignature: 400
+        case .forbidden, .untrustedKey, .signatureRequired: 403
         case .notFound, .modelNotFound, .versionNotFound: 404
         case .methodNotAllowed: 405
         case .requestTimeout: 408

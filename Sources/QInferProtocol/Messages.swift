@@ -23,12 +23,15 @@ public struct ModelVersionInfo: Codable, Sendable, Equatable {
     public var inputShape: [Int]
     public var active: Bool
     public var source: String
+    /// The key id (16 hex digits) in the file's signature section; absent when the file is unsigned.
+    public var signer: String?
 
-    enum CodingKeys: String, CodingKey { case version, sha256, bytes, task, labels, active, source, inputShape = "input_shape" }
+    enum CodingKeys: String, CodingKey { case version, sha256, bytes, task, labels, active, source, signer, inputShape = "input_shape" }
 
-    public init(version: String, sha256: String, bytes: Int, task: String, labels: Int, inputShape: [Int], active: Bool, source: String) {
+    public init(version: String, sha256: String, bytes: Int, task: String, labels: Int, inputShape: [Int], active: Bool, source: String,
+                signer: String? = nil) {
         self.version = version; self.sha256 = sha256; self.bytes = bytes; self.task = task; self.labels = labels
-        self.inputShape = inputShape; self.active = active; self.source = source
+        self.inputShape = inputShape; self.active = active; self.source = source; self.signer = signer
     }
 }
 

@@ -24,14 +24,15 @@ struct Inspect: ParsableCommand {
         let macs = rows.reduce(0) { $0 + $1.macs }, binaryMacs = rows.filter(\.binary).reduce(0) { $0 + $1.macs }
         let m = packed.metadata
         let share = macs > 0 ? Double(binaryMacs) / Double(macs) : 0
-        let signed = packed.signature.contains { $0 != 0 }
+        // The reader has checked the slot's layout; whether the signature verifies needs the signer's public key.
+        let signer = packed.signer?.keyIDHex
         if json {
             // The metadata's own coding, so a script can redo the preprocessing (tools/bench does, to feed a peer runtime).
             let preprocessing = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(m.preprocessing))
             let object: [String: Any] = [
                 "preprocessing": preprocessing,
                 "name": m.name, "version": m.version, "task": m.task.rawValue, "labels": m.labels,
-                "input": ["name": m.input.name, "shape": m.input.shape] as [String: Any], "sha256": packed.sha256, "signed": signed,
+                "input": ["name": m.input.name, "shape": m.input.shape] as [String: Any], "sha256": packed.sha256, "signed": signer != nil, "signer": signer ?? NSNull(),
                 "file_bytes": packed.fileSize, "weight_bytes": weightBytes, "fp32_weight_bytes": fp32Bytes,
                 "macs": macs, "binary_macs": binaryMacs, "binary_mac_share": share,
                 "layers": rows.map { ["node": $0.node, "op": $0.op, "inputs": $0.inputs, "output": $0.output, "kind": $0.kind,
@@ -52,7 +53,7 @@ struct Inspect: ParsableCommand {
             print("preprocessing: frame \(f.width)×\(f.height) \(f.channelOrder.rawValue), mean \(f.mean), std \(f.std)")
         }
         if let d = m.description { print("description: \(d)") }
-        print("sha256 \(packed.sha256), \(signed ? "signed" : "unsigned"), \(packed.fileSize) bytes\n")
+        print("sha256 \(packed.sha256), \(signer.map { "signed by key \($0)" } ?? "unsigned"), \(packed.fileSize) bytes\n")
         var table = TextTable([.init(title: "#", alignment: .right), .init(title: "node", alignment: .left),
                                .init(title: "op", alignment: .left), .init(title: "input", alignment: .left),
                                .init(title: "output", alignment: .left), .init(title: "kind", alignment: .left),

@@ -22,10 +22,12 @@ struct ConfigFile: Decodable, Equatable {
     var board_configs: String?
     var trigger_model: String?
     var trigger_input: String?
+    var trusted_keys_dir: String?
+    var require_signature: RequireSignature?
 
     static let keys: Set<String> = ["socket", "socket_mode", "socket_group", "state_directory", "embedded_models", "workers",
                                     "queue_capacity", "max_body_bytes", "max_connections", "deadline_ms", "idle_timeout_ms", "request_timeout_ms", "admin_group", "log_level",
-                                    "board", "board_configs", "trigger_model", "trigger_input"]
+                                    "board", "board_configs", "trigger_model", "trigger_input", "trusted_keys_dir", "require_signature"]
 
     static func load(_ path: String) throws -> ConfigFile {
         let text: String
@@ -67,6 +69,11 @@ struct ConfigFile: Decodable, Equatable {
         if let v = try positive(idle_timeout_ms, "idle_timeout_ms", 1...86_400_000) { c.idleTimeoutMillis = v }
         if let v = try positive(request_timeout_ms, "request_timeout_ms", 1...3_600_000) { c.requestTimeoutMillis = v }
         if let v = admin_group { c.adminGroup = v.isEmpty ? nil : v }
+        if let v = trusted_keys_dir {
+            guard v.hasPrefix("/") else { throw ConfigError("trusted_keys_dir = \"\(v)\" must be an absolute path") }
+            c.trustedKeysDirectory = v
+        }
+        if let v = require_signature { c.requireSignature = try v.requirement() }
         return c
     }
 }
@@ -74,4 +81,21 @@ struct ConfigFile: Decodable, Equatable {
 struct ConfigError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
+}
+
+/// `require_signature`: true, false, or "auto" (TOML has no type for "a boolean or this one word", so both are read).
+struct RequireSignature: Decodable, Equatable {
+    let text: String
+
+    init(from decoder: Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if let flag = try? value.decode(Bool.self) { text = flag ? "true" : "false" } else { text = try value.decode(String.self) }
+    }
+
+    func requirement() throws -> SignatureRequirement {
+        guard let r = SignatureRequirement(rawValue: text) else {
+            throw ConfigError("require_signature = \"\(text)\" is not true, false or \"auto\"")
+        }
+        return r
+    }
 }

@@ -1,9 +1,11 @@
 // docs/openapi.yaml against the real thing: a valid OpenAPI 3.1 document by openapi-spec-validator (pinned in the
 // repository's venv, tools/openapi/requirements.txt), its operations exactly the routes Router.api declares with the
 // same admin marking, and real responses of every route valid against its schemas (field names, types, required).
+import Crypto
 import Foundation
 import NIOHTTP1
 @testable import QInferDaemon
+import QInferSigning
 import QInferTestSupport
 import Testing
 
@@ -115,6 +117,18 @@ struct OpenAPISpecTests {
         try record("POST", "/v1/models/{name}/activate", "/v1/models/pn/activate", headers: json, body: Array(#"{"version": "3"}"#.utf8), expect: 200)
         try record("POST", "/v1/models/{name}/rollback", "/v1/models/pn/rollback", expect: 200)
         try record("DELETE", "/v1/models/{name}/versions/{version}", "/v1/models/pn/versions/3", expect: 200)
+        // Signed (by a key this daemon does not trust, accepted since none is required): the answer names the signer.
+        let directory0 = try TemporaryDirectory()
+        defer { directory0.remove() }
+        let unsignedPath = directory0.path + "/unsigned.qpack"
+        try Data(upload).write(to: URL(fileURLWithPath: unsignedPath))
+        let signed = try ModelSigner.signedBytes(of: unsignedPath, key: Curve25519.Signing.PrivateKey())
+        try record("PUT", "/v1/models/{name}", "/v1/models/pn?version=4", body: signed, expect: 201)
+        #expect((samples.last?["body"] as? [String: Any])?["signer"] is String, "\(samples.last ?? [:])")
+        var malformed = signed
+        malformed[malformed.count - 128] = 0x58 // magic "XSIG"
+        try record("PUT", "/v1/models/{name}", "/v1/models/pn?version=5", body: malformed, expect: 400)
+        #expect("\(samples.last?["body"] ?? "")".contains("bad_signature"), "\(samples.last ?? [:])")
         try record("PUT", "/v1/models/{name}", "/v1/models/scratch?version=1", body: upload, expect: 201)
         try record("DELETE", "/v1/models/{name}", "/v1/models/scratch", expect: 200)
         try record("GET", "/v1/stats", "/v1/stats", expect: 200)

@@ -54,6 +54,8 @@ public struct APIRequest: Sendable {
     public let query: [String: String]
     public let headers: HTTPHeaders
     public let body: [UInt8]
+    /// Who sent it (SO_PEERCRED), for the log lines of refusals; nil when the socket could not say.
+    public var peer: PeerCredentials? = nil
 
     /// A path parameter the route template declares (a template typo is a bug, caught by the route tests).
     func parameter(_ name: String) -> String { parameters[name] ?? "" }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOHTTP1
 import QInferProtocol
 
@@ -21,8 +22,15 @@ enum V1Routes {
             if let version, !APIPaths.isValidName(version) {
                 throw APIFailure(.badRequest, "version '\(version)' is not valid (1–64 of A–Z a–z 0–9 . _ -)")
             }
+            let peer = r.peer
             return .offloaded(.created) { () throws(APIFailure) in
-                try daemon.store.install(name: name, version: version, bytes: body, activate: activate)
+                do throws(APIFailure) { return try daemon.store.install(name: name, version: version, bytes: body, activate: activate) } catch {
+                    // The journal keeps who tried to install what and why it was refused (signature refusals above all).
+                    let uid = peer.map { "\($0.uid)" } ?? "unknown"
+                    daemon.logger.warning("refused upload of model \(name) from uid \(uid): \(error.code.rawValue): \(error.message)",
+                                          metadata: ["peer_uid": "\(uid)", "code": "\(error.code.rawValue)"])
+                    throw error
+                }
             }
         },
         Route(.DELETE, "/v1/models/{name}", .admin) { daemon, r in
