@@ -19,8 +19,10 @@ endif
 TEST_APT_PACKAGES := chromium mmdebstrap
 # lintian: test-deb checks the .debs with Debian's own package checker.
 TEST_APT_PACKAGES += lintian
+# test-fleet: the workstation's OpenSSH client and ssh-keygen, and ip for the boards' shared loopback.
+TEST_APT_PACKAGES += openssh-client iproute2
 
-.PHONY: run test deps test-deps apt-install python-deps build build-release test-swift test-c test-units test-bench-script test-systemd bench \
+.PHONY: run test deps test-deps apt-install python-deps build build-release test-swift test-c test-units test-bench-script test-systemd test-fleet bench \
         build-static install install-qinferd install-qinfer uninstall deb test-deb
 
 # The daemon in the foreground on a socket inside the repo (no root needed), serving the shipped models/ while its
@@ -30,7 +32,7 @@ run: deps build-release
 	.build/release/qinferd --socket run/qinferd.sock --state-dir run/state --models-dir models --config systemd/qinferd.toml \
 		--board-configs board-configs
 
-test: test-deps python-deps test-swift test-c test-units test-bench-script test-deb test-systemd
+test: test-deps python-deps test-swift test-c test-units test-bench-script test-deb test-systemd test-fleet
 
 # The ONNX tests need onnx, onnxruntime and numpy (pinned in tools/onnx/requirements.txt) in .venv: the committed
 # onnxruntime reference outputs are recomputed and compared, and the backend node tests are written from the onnx
@@ -99,6 +101,13 @@ test-units:
 test-systemd: deb
 	QINFERD_E2E_DEB_DIR=$(DEB_DIR) bash tools/systemd/e2e/run.sh
 
+# A fleet of three boards (systemd rootfs like test-systemd's, each with an OpenSSH server on 127.0.0.2-4 of one
+# private network namespace): the Ansible role in tools/ansible rolls a signed model out and rolls back the board whose
+# check fails; the packaged qinfer pushes over ssh (signed, unsigned, wrong key, tampered, killed midway, non-admin).
+# Needs root; minutes. tools/ansible/e2e/run.sh explains.
+test-fleet: deb python-deps
+	QINFERD_E2E_DEB_DIR=$(DEB_DIR) bash tools/ansible/e2e/run.sh
+
 bench: build-release
 	.build/release/qinfer bench kernels
 
@@ -143,6 +152,8 @@ install-qinferd:
 	@test -x $(STATIC_BUILD_DIR)/qinferd || { echo "install: $(STATIC_BUILD_DIR)/qinferd is not built (make build-static)" >&2; exit 1; }
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/qinferd $(DESTDIR)$(DATADIR)/board-configs $(DESTDIR)$(DATADIR)/models
+	@# Empty: an admin drops *.pub files in (trusted_keys_dir); with require_signature = "auto" the first one closes the door.
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/qinferd/trusted-keys.d
 	install -m 0755 $(STATIC_BUILD_DIR)/qinferd $(DESTDIR)$(BINDIR)/qinferd
 	sed 's|^ExecStart=/usr/bin/qinferd |ExecStart=$(BINDIR)/qinferd |' systemd/qinferd.service >$(DESTDIR)$(UNITDIR)/qinferd.service
 	@grep -q '^ExecStart=$(BINDIR)/qinferd ' $(DESTDIR)$(UNITDIR)/qinferd.service || \

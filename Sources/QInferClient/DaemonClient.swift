@@ -1,6 +1,7 @@
-// A blocking client for qinferd's HTTP/1.1 API (swift-nio underneath): one connection per request, its answer whole
-// or followed line by line. The callers are command-line tools, so blocking on a shared event loop is the simplest
-// correct shape.
+// A blocking client for qinferd's HTTP/1.1 API (swift-nio underneath): a connection per request, or one kept alive for
+// all of a command's requests; an answer whole or followed line by line. The callers are command-line tools, so
+// blocking on a shared event loop is the simplest correct shape.
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -8,8 +9,28 @@ import NIOPosix
 /// Requests to one qinferd.
 public struct DaemonClient: Sendable {
     public let transport: any DaemonTransport
+    /// The connection `send` and `call` reuse; nil when every request has a connection of its own.
+    private let kept: KeepAliveConnection?
 
-    public init(transport: any DaemonTransport) { self.transport = transport }
+    /// With `keepAlive`, `send` and `call` share one connection (`follow` keeps its own: a stream does not end).
+    public init(transport: any DaemonTransport, keepAlive: Bool = false) {
+        self.transport = transport
+        kept = keepAlive ? KeepAliveConnection(transport: transport) : nil
+    }
+
+    /// The transport `--host`, `--socket` and the environment name: `host` (else $QINFERD_HOST) when given —
+    /// ssh://… reaches a board's socket (`socket` then names that board's socket), unix:///path a local one — else
+    /// the local socket as `init(socket:)` finds it.
+    public init(host: String?, socket: String?, keepAlive: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientError) {
+        self.init(transport: try DaemonHost.transport(host: host, socket: socket, environment: environment), keepAlive: keepAlive)
+    }
+
+    /// Closes the kept connection and lets the transport end what it started (ssh children); for the end of a command.
+    public func close() {
+        kept?.close()
+        transport.finish()
+    }
 
     /// Over the Unix socket: `socket` (--socket), else $QINFERD_SOCKET, else the system socket.
     public init(socket: String?) { self.init(transport: UnixSocketTransport(option: socket)) }
@@ -30,7 +51,8 @@ public struct DaemonClient: Sendable {
 
     /// Sends `request` and waits for the whole answer, whatever its status. Throws ClientError when there is none.
     public func send(_ request: DaemonRequest) throws(ClientError) -> DaemonResponse {
-        try exchange(request, onLine: nil)
+        if let kept { return try kept.send(request) }
+        return try exchange(request, onLine: nil)
     }
 
     /// Sends `request` and calls `onLine` (on a client thread) for every non-empty line of the answer's body as it
@@ -49,7 +71,7 @@ public struct DaemonClient: Sendable {
         openConnection(on: loop) { ExchangeHandler(promise: promise, endpoint: endpoint, onLine: onLine) }
             .whenComplete { result in
                 switch result {
-                case .success(let channel): request.writeAsOnly(to: channel)
+                case .success(let channel): request.write(to: channel, closing: true)
                 case .failure(let error): promise.fail(error)
                 }
             }

@@ -11,6 +11,13 @@ public struct DaemonRequest: Sendable {
     public var headers: [(String, String)]
     /// nil sends no body and no content-length; [] sends an explicit empty body (a POST with nothing to say).
     public var body: [UInt8]?
+    /// Called on the connection's event loop each time another piece of the body has been written to the connection,
+    /// with the bytes written so far and the total (an upload's progress line).
+    public var onBodyWritten: (@Sendable (_ sent: Int, _ total: Int) -> Void)?
+
+    /// The pieces a body is written in when its progress is followed: small enough for ~10 updates a second on a slow
+    /// link, large enough to cost nothing.
+    static let progressChunkBytes = 64 << 10
 
     public init(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
                 body: [UInt8]? = nil) {
@@ -39,11 +46,22 @@ public struct DaemonRequest: Sendable {
         return head
     }
 
-    /// Writes head, body and end on `channel` as the one request of its connection (from any thread).
-    func writeAsOnly(to channel: Channel) {
-        channel.write(HTTPClientRequestPart.head(head(closing: true)), promise: nil)
+    /// Writes head, body and end on `channel` (from any thread); `closing` as for `head(closing:)`.
+    func write(to channel: Channel, closing: Bool) {
+        channel.write(HTTPClientRequestPart.head(head(closing: closing)), promise: nil)
         if let body, !body.isEmpty {
-            channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
+            if let onBodyWritten {
+                var start = 0
+                while start < body.count {
+                    let end = min(start + Self.progressChunkBytes, body.count), total = body.count
+                    let written = channel.eventLoop.makePromise(of: Void.self)
+                    written.futureResult.whenSuccess { onBodyWritten(end, total) }
+                    channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: body[start..<end]))), promise: written)
+                    start = end
+                }
+            } else {
+                channel.write(HTTPClientRequestPart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
+            }
         }
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
     }

@@ -51,7 +51,8 @@ final class ExchangeHandler: ChannelInboundHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if !done {
             done = true
-            promise.fail(ClientError("the connection to qinferd at \(endpoint) failed: \(error)"))
+            // A transport's own explanation (an ssh exit status) is already a ClientError that says what to check.
+            promise.fail(error as? ClientError ?? ClientError("the connection to qinferd at \(endpoint) failed: \(error)"))
         }
         context.close(promise: nil)
     }

@@ -63,7 +63,10 @@ public final class RepeatingRequestHandler: ChannelInboundHandler, RemovableChan
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if !done { finish(context: context, ClientError("the connection failed after \(answered) answers: \(error)")) }
+        if !done {
+            let reason = (error as? ClientError)?.message ?? "\(error)"
+            finish(context: context, ClientError("the connection failed after \(answered) answers: \(reason)"))
+        }
     }
 
     public func channelInactive(context: ChannelHandlerContext) {

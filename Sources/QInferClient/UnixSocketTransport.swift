@@ -33,7 +33,8 @@ public struct UnixSocketTransport: DaemonTransport {
     }
 
     /// A missing path or a plain file, told apart before connecting (connect would say ENOENT or ECONNREFUSED).
-    func checkPath() -> ClientError? {
+    /// Public for `qinfer dial-stdio`, which connects with plain system calls and says the same things.
+    public func checkPath() -> ClientError? {
         var st = stat()
         guard stat(path, &st) == 0 else {
             if errno == ENOENT { return ClientError("there is no socket at \(path); \(startHint)") }
@@ -44,7 +45,12 @@ public struct UnixSocketTransport: DaemonTransport {
     }
 
     func connectFailure(_ error: Error) -> ClientError {
-        switch (error as? IOError)?.errnoCode {
+        connectFailure(errno: (error as? IOError)?.errnoCode, detail: "\(error)")
+    }
+
+    /// What connect(2) failing with `code` means here; `detail` is quoted for any other error.
+    public func connectFailure(errno code: Int32?, detail: String) -> ClientError {
+        switch code {
         case ECONNREFUSED?:
             return ClientError("nothing listens on \(path) (a socket left by a stopped qinferd?); \(startHint)")
         case EACCES?, EPERM?:
@@ -52,7 +58,7 @@ public struct UnixSocketTransport: DaemonTransport {
         case ENOENT?:
             return ClientError("there is no socket at \(path); \(startHint)")
         default:
-            return ClientError("cannot connect to qinferd at \(path): \(error)")
+            return ClientError("cannot connect to qinferd at \(path): \(detail)")
         }
     }
 }

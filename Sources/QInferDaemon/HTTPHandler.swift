@@ -30,6 +30,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// No request head has arrived on this connection yet (counted in `daemon.connectionsAwaitingRequest`).
     private var awaitingFirstRequest = true
+    /// The client shut its sending side down (`printf request | qinfer dial-stdio`, `curl` with a body from a pipe):
+    /// it still reads, so the request in flight is answered and then the connection closed.
+    private var inputClosed = false
 
     func handlerAdded(context: ChannelHandlerContext) {
         daemon.requestConnectionOpened()
@@ -122,6 +125,14 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event else { return context.fireUserInboundEventTriggered(event) }
+        inputClosed = true
+        // Nothing left to answer (idle, or an event stream, whose client has gone), or half a request that can no
+        // longer be finished (an upload cut off: never installed, since only a whole body reaches the router).
+        if !pending || head != nil { context.close(promise: nil) }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         finished()
         context.fireChannelInactive()
@@ -164,7 +175,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return fail(context, APIFailure(.forbidden, "\(head.method) \(path) needs an admin peer (root, the daemon's user, or group "
                                             + "\(daemon.config.adminGroup ?? "none")); you are uid \(peer?.uid ?? 0)"))
         }
-        let request = APIRequest(parameters: parameters, query: query, headers: head.headers, body: body)
+        let request = APIRequest(parameters: parameters, query: query, headers: head.headers, body: body, peer: peer)
         let reply: APIReply
         do { reply = try route.handle(daemon, request) } catch { reply = .failure(error) }
         deliver(context, reply)
@@ -248,7 +259,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func respond(_ context: ChannelHandlerContext, status: HTTPResponseStatus, contentType: String, bytes: [UInt8], close: Bool = false,
                  extraHeaders: [(String, String)] = []) {
         guard context.channel.isActive, !streaming else { return finished() }
-        let close = close || daemon.isStopping
+        let close = close || daemon.isStopping || inputClosed
         let done = context.writeWholeResponse(status: status, contentType: contentType, body: bytes, close: close,
                                               extraHeaders: extraHeaders)
         let counted = pending

@@ -20,7 +20,7 @@ public final class HTTPServer: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: eventLoopThreads)
         ownsGroup = true
         let counter = connections
-        channel = try Self.serve(fd, group: group) { channel in
+        channel = try Self.serve(fd, group: group, halfClosure: true) { channel in
             let count = counter.increment()
             channel.closeFuture.whenComplete { _ in counter.decrement() }
             let over = count > daemon.config.maxConnections
@@ -40,7 +40,7 @@ public final class HTTPServer: Sendable {
         group = api?.group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
         ownsGroup = api == nil
         let counter = connections
-        channel = try Self.serve(fd, group: group) { channel in
+        channel = try Self.serve(fd, group: group, halfClosure: false) { channel in
             let count = counter.increment()
             channel.closeFuture.whenComplete { _ in counter.decrement() }
             let handler = MetricsHTTPHandler(exposition: { daemon.metricsExposition() }, limits: limits,
@@ -52,12 +52,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    private static func serve(_ fd: CInt, group: MultiThreadedEventLoopGroup,
+    private static func serve(_ fd: CInt, group: MultiThreadedEventLoopGroup, halfClosure: Bool,
                               _ initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) throws -> Channel {
         try ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .childChannelInitializer(initializer)
-            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: false)
+            // A client that half-closes after its request still gets the answer: HTTPHandler closes after it. The
+            // metrics handler does not wait for one, so its connections close at EOF as before.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: halfClosure)
             .withBoundSocket(fd).wait()
     }
 

@@ -32,10 +32,18 @@ struct DaemonInfer: ParsableCommand {
 
     /// The request for `bytes`; a format or shape the daemon would refuse is refused here, before connecting.
     func request(_ bytes: [UInt8]) throws -> DaemonRequest {
+        try Self.request(model: model, file: file, bytes: bytes, format: format, shape: shape, shapeOption: "--shape",
+                         options: InferenceOptions(topK: topK, includeOutputs: outputs))
+    }
+
+    /// An inference request for the input file `file` holding `bytes` (also `push --verify`'s); `shapeOption` names
+    /// the option `shape` came from in messages.
+    static func request(model: String, file: String, bytes: [UInt8], format: String?, shape: String?, shapeOption: String,
+                        options: InferenceOptions) throws -> DaemonRequest {
         do {
-            let shapeValues = try shape.map { (text) throws(APIFailure) in try TensorShapeText.parse(text, what: "--shape") }
+            let shapeValues = try shape.map { (text) throws(APIFailure) in try TensorShapeText.parse(text, what: shapeOption) }
             let payload = try InputPayload.file(named: file, bytes: bytes, format: format, shape: shapeValues)
-            return try .infer(model, payload: payload, options: InferenceOptions(topK: topK, includeOutputs: outputs))
+            return try .infer(model, payload: payload, options: options)
         } catch let failure as APIFailure {
             throw CLIError("\(file): \(failure.message)")
         }
