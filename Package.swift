@@ -116,7 +116,7 @@ let package = Package(
         ]),
         // Against a small NIO server in the test process and real socket paths: connect errors, error bodies, streams.
         .testTarget(name: "QInferClientTests", dependencies: [
-            "QInferClient", "QInferProtocol", "QInferInputFormats",
+            "QInferClient", "QInferProtocol", "QInferInputFormats", "QInferTestSupport",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),

@@ -130,26 +130,10 @@ extension Integration {
             #expect(r.status == 1 && r.err.contains("$QINFERD_HOST 'board'"), "\(r.err)")
         }
 
-        static let sshInstalled = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/ssh") }
-
         @Test("--host ssh:// runs the real ssh: a closed port fails with ssh's message and one naming the host; no ssh on PATH is said",
-              .enabled(if: sshInstalled, "no ssh on PATH (apt-get install openssh-client)"))
+              .enabled(if: executableOnPath("ssh"), "no ssh on PATH (apt-get install openssh-client)"))
         func sshFailures() throws {
-            // A port nothing listens on: bound, then closed.
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let port: Int = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                    guard bind(fd, a, length) == 0, getsockname(fd, a, &length) == 0 else { return 0 }
-                    return Int(UInt16(bigEndian: pointer.pointee.sin_port))
-                }
-            }
-            close(fd)
-            try #require(port > 0)
+            let port = Int(try freeLoopbackPort()) // nothing listens there
             let options = ["QINFER_SSH_OPTIONS": "-F /dev/null -o BatchMode=yes -o ConnectTimeout=2 -o UserKnownHostsFile=/dev/null"]
             let started = monotonicNow()
             var r = try runQInfer(["health", "--host", "ssh://nobody@127.0.0.1:\(port)"], environment: options)

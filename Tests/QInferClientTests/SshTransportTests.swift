@@ -5,6 +5,7 @@ import Foundation
 import NIOCore
 @testable import QInferClient
 import QInferProtocol
+import QInferTestSupport
 import Synchronization
 import Testing
 #if canImport(Glibc)
@@ -78,26 +79,11 @@ struct SshTransportTests {
         #expect(Self.children(with: missing).isEmpty)
     }
 
-    /// The OpenSSH client is a test dependency here (Debian: openssh-client); without it this test is skipped, not faked.
-    static let sshInstalled = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-        .contains { FileManager.default.isExecutableFile(atPath: "\($0)/ssh") }
-
+    // The OpenSSH client is a test dependency here (Debian: openssh-client); without it this test is skipped, not faked.
     @Test("the real ssh to a closed loopback port: exit status 255 becomes what to check, the child is reaped",
-          .enabled(if: sshInstalled, "no ssh on PATH (apt-get install openssh-client)"))
+          .enabled(if: executableOnPath("ssh"), "no ssh on PATH (apt-get install openssh-client)"))
     func realSshClosedPort() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let port: Int = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                guard bind(fd, a, length) == 0, getsockname(fd, a, &length) == 0 else { return 0 }
-                return Int(UInt16(bigEndian: pointer.pointee.sin_port))
-            }
-        }
-        close(fd)
-        try #require(port > 0)
+        let port = Int(try freeLoopbackPort()) // nothing listens there
         let transport = SshTransport(destination: SshDestination(user: "nobody", host: "127.0.0.1", port: port),
                                      sshOptions: ["-F", "/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=2",
                                                   "-o", "UserKnownHostsFile=/dev/null"])

@@ -114,34 +114,7 @@ teardown() {
     fi
     return "$problems"
 }
-summary() {
-    echo
-    echo "== timing"
-    printf '%s\n' "${phases[@]}"
-    printf '%7ss  total\n' "$(seconds_since "$run_start")"
-    echo
-    echo "== results"
-    if [ "${#results[@]}" -gt 0 ]; then printf '%s\n' "${results[@]}"; fi
-    echo
-    echo "test-fleet: $passed passed, $failed failed"
-}
-on_exit() {
-    local status=$? stopped_in=$phase_name
-    set +e
-    phase_end
-    if [ "$torn_down" = 0 ]; then
-        phase "clean-up"
-        teardown || fail "clean-up leaves nothing behind" "see the lines above"
-        phase_end
-    fi
-    if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
-        fail "run.sh ran to the end" "it stopped with status $status in phase '${stopped_in:-setup}' (its output above says why)"
-    fi
-    summary
-    if [ "$failed" != 0 ]; then status=1; fi
-    exit "$status"
-}
-trap on_exit EXIT
+trap 'finish_run test-fleet' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 

@@ -94,3 +94,36 @@ service_evidence() {
 
 # A Python expression over the JSON document on stdin (bound to `j`), printed; the host's python3, standard library.
 json_eval() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+# The timing and the results, then the closing line "SUITE: N passed, M failed".
+print_summary() { # suite name
+    echo
+    echo "== timing"
+    printf '%s\n' "${phases[@]}"
+    printf '%7ss  total\n' "$(seconds_since "$run_start")"
+    echo
+    echo "== results"
+    if [ "${#results[@]}" -gt 0 ]; then printf '%s\n' "${results[@]}"; fi
+    echo
+    echo "$1: $passed passed, $failed failed"
+}
+
+# A run's EXIT trap (trap 'finish_run SUITE' EXIT): the run's own `teardown` unless it ran already, a run that stopped
+# early (a failed bootstrap, a boot that never finishes) counted as a failure, then the summary, so the log always
+# ends with the count; exits non-zero when anything failed.
+finish_run() { # suite name
+    local status=$? stopped_in=$phase_name
+    set +e # the clean-up runs to its end whatever fails in it
+    phase_end
+    if [ "$torn_down" = 0 ]; then
+        phase "clean-up"
+        teardown || fail "clean-up leaves nothing behind" "see the lines above"
+        phase_end
+    fi
+    if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
+        fail "run.sh ran to the end" "it stopped with status $status in phase '${stopped_in:-setup}' (its output above says why)"
+    fi
+    print_summary "$1"
+    if [ "$failed" != 0 ]; then status=1; fi
+    exit "$status"
+}
