@@ -9,6 +9,8 @@ HOST_ARCH := $(shell uname -m)
 # dpkg-dev (dpkg-shlibdeps) and binutils (strip): make deb.
 APT_PACKAGES := pkg-config libsystemd-dev libgpiod-dev libopenblas-dev libpng-dev \
                 gcc libc6-dev dpkg-dev binutils systemd procps util-linux curl
+# GStreamer core and app (appsink) headers: QInferCamera's camera pipelines (CGStreamer links gstreamer-app-1.0).
+APT_PACKAGES += libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 ifeq ($(HOST_ARCH),x86_64)
 APT_PACKAGES += libsimde-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 endif
@@ -21,9 +23,11 @@ TEST_APT_PACKAGES := chromium mmdebstrap
 TEST_APT_PACKAGES += lintian
 # test-fleet: the workstation's OpenSSH client and ssh-keygen, and ip for the boards' shared loopback.
 TEST_APT_PACKAGES += openssh-client iproute2
+# QInferCameraTests run real pipelines: videotestsrc, videoconvert, videoscale, appsink (base), multifilesrc, pngdec (good).
+TEST_APT_PACKAGES += gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 
 .PHONY: run test deps test-deps apt-install python-deps build build-release test-swift test-c test-units test-bench-script test-systemd test-fleet bench \
-        build-static install install-qinferd install-qinfer uninstall deb test-deb
+        build-static install install-qinferd install-qinfer uninstall deb tree test-deb
 
 # The daemon in the foreground on a socket inside the repo (no root needed), serving the shipped models/ while its
 # store (run/state) is empty. Talk to it with curl --unix-socket run/qinferd.sock or QINFERD_SOCKET=run/qinferd.sock qinfer.
@@ -105,8 +109,8 @@ test-systemd: deb
 # private network namespace): the Ansible role in tools/ansible rolls a signed model out and rolls back the board whose
 # check fails; the packaged qinfer pushes over ssh (signed, unsigned, wrong key, tampered, killed midway, non-admin).
 # Needs root; minutes. tools/ansible/e2e/run.sh explains.
-test-fleet: deb python-deps
-	QINFERD_E2E_DEB_DIR=$(DEB_DIR) bash tools/ansible/e2e/run.sh
+test-fleet: deb tree python-deps
+	QINFERD_E2E_DEB_DIR=$(DEB_DIR) QINFERD_E2E_TREE_DIR=$(TREE_DIR) bash tools/ansible/e2e/run.sh
 
 bench: build-release
 	.build/release/qinfer bench kernels
@@ -200,6 +204,12 @@ uninstall:
 # qinferd_<version>_<arch>.deb and qinfer_<version>_<arch>.deb in DEB_DIR, for this machine's architecture.
 deb: build-static
 	bash packaging/deb/build-deb.sh $(STATIC_BUILD_DIR) $(DEB_DIR)
+
+# qinferd-<version>-linux-<machine>.tar.gz in TREE_DIR: make install's tree (PREFIX=/usr) for boards without dpkg;
+# tools/ansible's role unpacks it at / (qinferd_install: tree, docs/FLEET.md).
+TREE_DIR ?= .build/tree
+tree: build-static
+	bash packaging/tree/build-tree.sh $(STATIC_BUILD_DIR) $(TREE_DIR)
 
 # The .debs as a board would get them: lintian without errors, the expected files, Depends matching what the
 # binaries link, and make install's layout under another PREFIX.

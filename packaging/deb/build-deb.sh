@@ -42,12 +42,7 @@ for binary in qinferd qinfer; do
     fi
 done
 
-version=$(sed -n 's/^[[:space:]]*public static let version = "\([^"]*\)"[[:space:]]*$/\1/p' \
-    "$repo/Sources/QInferDaemon/Daemon.swift")
-if ! printf '%s' "$version" | grep -Eq '^[0-9][0-9A-Za-z.+~]*$'; then
-    echo "build-deb: no usable Daemon.version in Sources/QInferDaemon/Daemon.swift (found '${version}')" >&2
-    exit 1
-fi
+version=$(bash "$repo/packaging/version.sh")
 arch=$(dpkg --print-architecture)
 maintainer="qinferd maintainers <maintainers@users.noreply.r-seed-cefe130b.example>"
 

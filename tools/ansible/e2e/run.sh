@@ -10,7 +10,9 @@
 #     tampered files are refused, a non-admin account gets 403, and an upload whose ssh client is killed midway
 #     leaves the store as it was.
 #   tools/ansible/e2e/run.sh       (root; make test-fleet runs it)
+# Board2 gets make tree's tarball instead of the .debs (the role's path for boards without dpkg).
 # Environment: QINFERD_E2E_DEB_DIR (where make deb put qinferd_*.deb and qinfer_*.deb; default .build/deb),
+# QINFERD_E2E_TREE_DIR (where make tree put qinferd-*-linux-*.tar.gz; default .build/tree),
 # QINFERD_E2E_KEEP=1 keeps the run's directory under .build/fleet-e2e, QINFERD_E2E_TIMEOUT as in tools/systemd/e2e.
 set -euo pipefail
 exec </dev/null
@@ -129,6 +131,10 @@ if [ -z "$server_deb" ] || [ -z "$client_deb" ]; then
     exit 1
 fi
 version=$(dpkg-deb -f "$server_deb" Version)
+tree_dir=${QINFERD_E2E_TREE_DIR:-.build/tree}
+case "$tree_dir" in /*) ;; *) tree_dir="$repo/$tree_dir" ;; esac
+tree="$tree_dir/qinferd-$version-linux-$(uname -m).tar.gz"
+[ -f "$tree" ] || { echo "test-fleet: no $tree (make tree)" >&2; exit 1; }
 [ "$(dpkg-deb -f "$client_deb" Version)" = "$version" ] || { echo "test-fleet: $server_deb and $client_deb differ in version" >&2; exit 1; }
 depends=$(for deb in "$server_deb" "$client_deb"; do for field in Pre-Depends Depends; do dpkg-deb -f "$deb" "$field"; done; done |
     tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/:.*//' -e 's/[[:space:]]//g' | grep -v '^$' | sort -u | tr '\n' ' ')
@@ -250,6 +256,18 @@ for user in e2e-admin e2e-viewer; do
 done
 
 phase "rollout with the Ansible role"
+name="the example inventory groups boards by board config and site.yml passes ansible's syntax check"
+listed=$(ANSIBLE_CONFIG="$repo/tools/ansible/ansible.cfg" HOME="$home" "$repo/.venv/bin/ansible-inventory" \
+    -i "$repo/tools/ansible/inventory.example.yml" --graph 2>&1 || true)
+syntax=$(ANSIBLE_CONFIG="$repo/tools/ansible/ansible.cfg" HOME="$home" "$playbook" --syntax-check \
+    -i "$repo/tools/ansible/inventory.example.yml" "$repo/tools/ansible/site.yml" 2>&1) && syntax_status=0 || syntax_status=$?
+if [ "$syntax_status" = 0 ] && grep -q "@rpi5:" <<<"$listed" && grep -q "@jetson_orin_nano:" <<<"$listed" &&
+    grep -q "agv-07.example.net" <<<"$listed"; then
+    pass "$name" "$(grep -c 'example.net' <<<"$listed") boards in $(grep -c '|--@' <<<"$listed") groups"
+else
+    fail "$name" "ansible-inventory or --syntax-check failed" "$(echo "$listed"; echo "$syntax")"
+fi
+
 inventory="$run/inventory.yml"
 cat >"$inventory" <<EOF
 qinferd_boards:
@@ -267,7 +285,11 @@ qinferd_boards:
       - {file: "$models/irnet-2.qpack", verify_input: "$models/check.npy", expect: "$sample_label"}
   hosts:
     board1: {ansible_host: 127.0.0.2}
-    board2: {ansible_host: 127.0.0.3}
+    board2:
+      ansible_host: 127.0.0.3
+      # No dpkg here, as far as the role knows: make tree's files unpacked at /.
+      qinferd_install: tree
+      qinferd_tree_dir: "$tree_dir"
     board3:
       ansible_host: 127.0.0.4
       # A model that packs, signs and loads like the others but answers wrong: the check must catch it here.
@@ -313,17 +335,23 @@ else
     fail "$name" "no per-board outcome lines" "$(grep -A3 "Outcome per board" "$run/play1.log" | head -n 30)"
 fi
 
-name="every board runs the packages, the templated config and exactly the listed trusted key"
+name="boards 1 and 3 run the packages, board2 the install tree; all the templated config and exactly the listed key"
 problems=""
 for n in "${boards[@]}"; do
     pkg=$(on_board "$n" dpkg-query -W -f '${Version} ' qinferd qinfer 2>&1 || true)
+    served=$(on_board "$n" qinfer health 2>&1 || true)
     conf=$(on_board "$n" cat /etc/qinferd/qinferd.toml 2>&1 || true)
     trusted=$(on_board "$n" ls /etc/qinferd/trusted-keys.d 2>&1 || true)
-    [ "$pkg" = "$version $version " ] || problems+="board$n packages: '$pkg'; "
+    if [ "$n" = 2 ]; then
+        grep -q "no packages found" <<<"$pkg" || problems+="board2 has packages: '$pkg'; "
+    else
+        [ "$pkg" = "$version $version " ] || problems+="board$n packages: '$pkg'; "
+    fi
+    grep -q "qinferd $version " <<<"$served" || problems+="board$n qinferd: '$served'; "
     grep -q '^require_signature = "auto"' <<<"$conf" && grep -q '^workers = 1' <<<"$conf" || problems+="board$n config: $(tr '\n' '|' <<<"$conf"); "
     [ "$trusted" = release.pub ] || problems+="board$n trusted keys: '$trusted'; "
 done
-if [ -z "$problems" ]; then pass "$name" "qinferd and qinfer $version, require_signature auto, release.pub"; else fail "$name" "$problems"; fi
+if [ -z "$problems" ]; then pass "$name" "qinferd $version serving, require_signature auto, release.pub"; else fail "$name" "$problems"; fi
 
 play_status=0
 play "$run/play2.log" --limit board1:board2:localhost || play_status=$?
