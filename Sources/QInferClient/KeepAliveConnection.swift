@@ -55,17 +55,21 @@ final class KeepAliveConnection: Sendable {
     private func connect() throws(ClientError) -> Open {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let endpoint = transport.endpoint
+        // The handler is kept from the moment it is added, not looked up in the pipeline afterwards: a connection can
+        // be over by then (an ssh that fails at once closes its channel), and the handler holds why.
+        let added = loop.makePromise(of: NIOLoopBound<KeepAliveHandler>.self)
         let opened = transport.connect(on: loop) { channel in
             channel.eventLoop.makeCompletedFuture {
+                let handler = KeepAliveHandler(endpoint: endpoint)
                 try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                try channel.pipeline.syncOperations.addHandler(KeepAliveHandler(endpoint: endpoint))
+                try channel.pipeline.syncOperations.addHandler(handler)
+                added.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
             }
         }
+        opened.whenFailure { added.fail($0) }
         do {
             let channel = try opened.wait()
-            let handler = try channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: KeepAliveHandler.self), eventLoop: channel.eventLoop)
-            }.wait()
+            let handler = try added.futureResult.wait()
             return Open(channel: channel, handler: handler)
         } catch {
             throw error as? ClientError ?? ClientError("cannot connect to qinferd at \(endpoint): \(error)")

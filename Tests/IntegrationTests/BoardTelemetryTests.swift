@@ -44,7 +44,7 @@ extension Integration {
             func stop() { running.store(false, ordering: .releasing); done.wait() }
         }
 
-        @Test("RAPL fixture at a known rate: joules per inference within 5 % across counter wrap-arounds, in answers, stats and metrics")
+        @Test("RAPL fixture at a known rate: joules per inference within 8 % across counter wrap-arounds, in answers, stats and metrics")
         func raplEnergy() throws {
             let s = try Scratch()
             let root = s.sub("root")
@@ -97,13 +97,17 @@ extension Integration {
                 each.append("\(t.computeMicros) µs: \(e.joules) J")
             }
             #expect(expected > 0.05, "the inferences were too short to measure (\(expected) J expected in all)")
-            #expect(abs(joules / expected - 1) < 0.05, "measured \(joules) J, expected \(expected) J: \(each)")
+            // 8 %: the fixture's counter is written by a thread and read by the daemon's sampler, and on a loaded 2-core
+            // machine either can be late by milliseconds against windows of tens (5.6 % seen under parallel builds).
+            // What this guards against is far larger: a lost wrap-around, the idle share or another window's joules
+            // are off by a third or more.
+            #expect(abs(joules / expected - 1) < 0.08, "measured \(joules) J, expected \(expected) J: \(each)")
 
             let stats = try HTTP.get(sock, "/v1/stats").decode(StatsResponse.self)
             let m = try #require(stats.models.first { $0.name == "heavy" })
             let energy = try #require(m.energy)
             #expect(energy.count == 30 && abs(energy.meanJoules - joules / 30) < 1e-6 * joules)
-            #expect(abs(energy.averageWatts / watts - 1) < 0.05, "\(energy)")
+            #expect(abs(energy.averageWatts / watts - 1) < 0.08, "\(energy)")
             #expect(energy.p50Joules > 0 && !energy.estimated)
             #expect(m.breakdownMicros.map { $0.compute > 0 } == true)
             let board = try #require(stats.board)

@@ -85,7 +85,9 @@ extension Integration {
                 }
             }
             try d.waitReady()
-            #expect(d.log.contains("metrics (GET /metrics only) on 127.0.0.1:\(port) (socket-activated)"), "\(d.log)")
+            // Logged as the metrics server starts, which can be just after the API answers: waited for, bounded.
+            let line = "metrics (GET /metrics only) on 127.0.0.1:\(port) (socket-activated)"
+            try wait(timeout: 10, "qinferd to log \(line)") { d.log.contains(line) }
             #expect(try HTTP.request(apiPath, "PUT", "/v1/models/m?version=3", body: TestModels.a).status == 201)
             func infer(_ count: Int) throws {
                 for _ in 0..<count {
