@@ -176,5 +176,19 @@ let package = Package(
                           path: "Tests/ActivationProbe"),
         // Test-only C: heap statistics for the "loading allocates little" and "no allocation per inference" tests.
         .target(name: "CHeapStats", path: "Tests/CHeapStats"),
+        // GStreamer 1.x (core, app, base, video): module map and a shim of static inline helpers for what Swift cannot
+        // call (variadics, GLib macros). Debian: libgstreamer1.0-dev, libgstreamer-plugins-base1.0-dev.
+        .systemLibrary(name: "CGStreamer", path: "Sources/CGStreamer", pkgConfig: "gstreamer-app-1.0",
+                       providers: [.apt(["libgstreamer1.0-dev", "libgstreamer-plugins-base1.0-dev"])]),
+        // Camera frames through a GStreamer pipeline ending in an appsink (issue 21), converted to a model's input by
+        // the engine's own preprocessing. Not linked by qinferd or qinfer yet: the daemon's sources plug it in.
+        .target(name: "QInferCamera", dependencies: [
+            "CGStreamer", "QInferEngine", "QInferInputFormats", "QInferModel",
+        ]),
+        // Real pipelines (videotestsrc, PNG sequences through pngdec) into the shipped IR-Net; needs gstreamer1.0-plugins-base
+        // and -good.
+        .testTarget(name: "QInferCameraTests",
+                    dependencies: ["QInferCamera", "QInferEngine", "QInferModel", "QInferInputFormats", "QInferTestSupport",
+                                   "CGStreamer"]),
     ]
 )

@@ -13,6 +13,8 @@ public final class Daemon: Sendable {
     public let scheduler: Scheduler
     public let stats = RequestStats()
     public let events = EventHub()
+    /// The `[[source]]` sensors (live point-cloud sockets, watched directories); started by the executable after READY.
+    public let sources = LiveSources()
     /// The API's routes (HTTPHandler matches requests against them).
     public let router = Router.api
     public let logger: Logger
@@ -46,6 +48,8 @@ public final class Daemon: Sendable {
         }
         // Keys are re-read even when the config did not change: adding or removing a key file is a reload.
         store.setSignaturePolicy(Self.loadSignaturePolicy(next, logger: logger))
+        // Sources whose table changed restart; the others keep running with their counters.
+        sources.apply(next.sources)
         logger.info("configuration reloaded")
     }
 
@@ -136,7 +140,9 @@ public final class Daemon: Sendable {
     /// Queues and runs one inference; `completion` is called once, on a worker thread or right away. Decoding and
     /// preprocessing run in the worker job (timed as `preprocess_us`), never on the caller's thread, which is an
     /// event loop for HTTP requests.
-    public func infer(_ request: InferenceRequest, completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {
+    /// `delivery` says whether the answer also goes to /v1/events and the GPIO result lines (a live source's choice).
+    public func infer(_ request: InferenceRequest, delivery: ResultDelivery = .everywhere,
+                      completion: @escaping @Sendable (Result<InferResponse, APIFailure>) -> Void) {
         let arrived = ContinuousClock.now
         let name = request.model
         let serving: ServingModel
@@ -185,8 +191,12 @@ public final class Daemon: Sendable {
             let response = InferResponse(model: name, version: serving.version, top: top,
                                          outputs: request.options.includeOutputs ? scores : nil, telemetry: telemetry)
             stats.recordSuccess(model: name, version: serving.version, telemetry: response.telemetry)
-            board?.completed(response)
-            if events.count > 0, let line = response.jsonBytes() { events.publish(line) }
+            if delivery.gpio { board?.completed(response) }
+            if delivery.events, events.count > 0 {
+                var event = response
+                event.source = delivery.source
+                if let line = event.jsonBytes() { events.publish(line) }
+            }
             return .success(response)
         }, then: completion)
         if !accepted {

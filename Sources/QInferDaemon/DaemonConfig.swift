@@ -21,6 +21,8 @@ public struct DaemonConfig: Sendable, Equatable {
     /// `*.pub` files (`qinfer keygen`) whose signatures uploads may carry; read at start and on every reload.
     public var trustedKeysDirectory = "/etc/qinferd/trusted-keys.d"
     public var requireSignature = SignatureRequirement.off
+    /// Live sensors feeding models (`[[source]]` tables); reconciled on every reload.
+    public var sources: [SourceConfig] = []
 
     public init() {}
 }

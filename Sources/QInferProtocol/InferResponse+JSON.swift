@@ -18,6 +18,15 @@ extension InferResponse {
             }
             w.raw("]")
         }
+        if let source {
+            w.raw(",\"source\":{\"dropped\":")
+            w.int(source.dropped)
+            w.raw(",\"fps\":")
+            guard w.number(source.fps) else { return nil }
+            w.raw(",\"name\":")
+            w.string(source.name)
+            w.raw("}")
+        }
         w.raw(",\"telemetry\":")
         guard w.telemetry(telemetry) else { return nil }
         w.raw(",\"top\":[")

@@ -59,12 +59,12 @@ public enum InputMediaType {
         return .file(format, body, shape: shape)
     }
 
-    /// The headers that carry `payload` (the inverse of `payload(contentType:…)`); nil for a decoded tensor, which
-    /// has no /v1 wire form of its own.
+    /// The headers that carry `payload` (the inverse of `payload(contentType:…)`); nil for a decoded tensor or a
+    /// source's decoded frame, which have no /v1 wire form of their own.
     public static func headers(for payload: InputPayload) -> [(String, String)]? {
         switch payload {
         case .json: return [("content-type", json)]
-        case .tensor: return nil
+        case .tensor, .decoded: return nil
         case .file(let format, _, let shape):
             var headers: [(String, String)]
             if let own = contentTypes.first(where: { $0.0 == format })?.1 {
@@ -85,7 +85,7 @@ extension InputPayload {
     public var wireBody: [UInt8]? {
         switch self {
         case .json(let bytes), .file(_, let bytes, _): bytes
-        case .tensor: nil
+        case .tensor, .decoded: nil
         }
     }
 }

@@ -10,12 +10,16 @@ public enum InputPayload: Sendable {
     case file(InputFormat, [UInt8], shape: [Int]?)
     /// Already a tensor (the Open Inference Protocol's JSON tensors are parsed with the request).
     case tensor(Tensor)
+    /// Already decoded by its transport: a live point-cloud source's frame, whose points came as float32.
+    case decoded(DecodedInput)
 
     /// The decoded input. `modelShape` is the shape a JSON body without one fills.
     public func decode(modelShape: [Int]) throws(APIFailure) -> DecodedInput {
         switch self {
         case .tensor(let tensor):
             return .tensor(tensor)
+        case .decoded(let input):
+            return input
         case .json(let bytes):
             return .tensor(try JSONTensorBody.decode(bytes, modelShape: modelShape))
         case .file(let format, let bytes, let shape):

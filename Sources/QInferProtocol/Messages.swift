@@ -159,9 +159,12 @@ public struct InferResponse: Codable, Sendable, Equatable {
     public var top: [Prediction]
     public var outputs: [Float]?
     public var telemetry: Telemetry
+    /// The live source whose frame this answers; only on /v1/events lines (docs/SOURCES.md).
+    public var source: SourceMark?
 
-    public init(model: String, version: String, top: [Prediction], outputs: [Float]?, telemetry: Telemetry) {
+    public init(model: String, version: String, top: [Prediction], outputs: [Float]?, telemetry: Telemetry, source: SourceMark? = nil) {
         self.model = model; self.version = version; self.top = top; self.outputs = outputs; self.telemetry = telemetry
+        self.source = source
     }
 }
 

@@ -11,6 +11,7 @@ public enum APIPaths {
     public static let metrics = "\(prefix)/metrics"
     public static let events = "\(prefix)/events"
     public static let reload = "\(prefix)/reload"
+    public static let sources = "\(prefix)/sources"
 
     public static func model(_ name: String) -> String { "\(prefix)/models/\(name)" }
     public static func infer(_ name: String) -> String { "\(prefix)/models/\(name)/infer" }

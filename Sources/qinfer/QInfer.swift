@@ -7,7 +7,7 @@ struct QInfer: ParsableCommand {
         commandName: "qinfer",
         abstract: "Companion CLI of qinferd: packs ONNX models, inspects and verifies them, runs them, measures the kernels on this machine, and manages a running qinferd.",
         subcommands: [Pack.self, Inspect.self, Verify.self, Keygen.self, Sign.self, Run.self, Eval.self, Bench.self,
-                      DaemonHealth.self, DaemonModels.self, DaemonInfer.self, DaemonStats.self, DaemonTop.self, DaemonEvents.self, DaemonPush.self, DaemonActivate.self,
+                      DaemonHealth.self, DaemonModels.self, DaemonInfer.self, DaemonStats.self, DaemonTop.self, DaemonEvents.self, DaemonWatch.self, DaemonPush.self, DaemonActivate.self,
                       DaemonRollback.self, DaemonRemove.self, DaemonReload.self, DialStdio.self]
     )
 

@@ -24,10 +24,13 @@ struct ConfigFile: Decodable, Equatable {
     var trigger_input: String?
     var trusted_keys_dir: String?
     var require_signature: RequireSignature?
+    /// `[[source]]` tables: live sensors feeding models (SourceTable).
+    var source: [SourceTable]?
 
     static let keys: Set<String> = ["socket", "socket_mode", "socket_group", "state_directory", "embedded_models", "workers",
                                     "queue_capacity", "max_body_bytes", "max_connections", "deadline_ms", "idle_timeout_ms", "request_timeout_ms", "admin_group", "log_level",
-                                    "board", "board_configs", "trigger_model", "trigger_input", "trusted_keys_dir", "require_signature"]
+                                    "board", "board_configs", "trigger_model", "trigger_input", "trusted_keys_dir", "require_signature",
+                                    "source"]
 
     static func load(_ path: String) throws -> ConfigFile {
         let text: String
@@ -38,6 +41,13 @@ struct ConfigFile: Decodable, Equatable {
         do { table = try TOMLTable(string: text) } catch { throw ConfigError("\(path): not valid TOML: \(error)") }
         for key in table.keys where !keys.contains(key) {
             throw ConfigError("\(path): unknown key '\(key)' (known: \(keys.sorted().joined(separator: ", ")))")
+        }
+        if let sources = table["source"]?.array {
+            do {
+                try SourceTables.checkKeys(sources.map { t in
+                    (t.table.map { Array($0.keys) } ?? [], t.table?["kind"]?.string, t.table?["name"]?.string)
+                })
+            } catch { throw ConfigError("\(path): \(error)") }
         }
         do { return try TOMLDecoder().decode(ConfigFile.self, from: table) } catch {
             throw ConfigError("\(path): \(Self.describe(error))")
@@ -74,6 +84,7 @@ struct ConfigFile: Decodable, Equatable {
             c.trustedKeysDirectory = v
         }
         if let v = require_signature { c.requireSignature = try v.requirement() }
+        c.sources = try SourceTables.configs(source ?? [])
         return c
     }
 }

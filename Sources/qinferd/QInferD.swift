@@ -100,6 +100,8 @@ struct QInferD: ParsableCommand {
         }
         _ = try? notifier.ready(status: statusLine(daemon))
         watchdog?.start()
+        // After READY: a source's socket or directory problem is retried in the background, never a start failure.
+        daemon.sources.start(daemon: daemon, binder: SourceSocketBinder.bind)
 
         // STATUS= only when it changed, and on its own queue: sd_notify blocks while the notify socket's queue is
         // full, which must never hold up the signal handlers.
@@ -123,6 +125,8 @@ struct QInferD: ParsableCommand {
                 }
                 logger.info("signal \(sig): draining")
                 _ = try? notifier.stopping(status: "draining \(daemon.inFlightRequests) request(s)")
+                // No new frames; an inference a source has in flight is finished by the drain.
+                daemon.sources.stop()
                 try? metrics?.channel.close().wait()
                 try? server.channel.close().wait() // no new connections
                 // Requests already received are answered (their responses written) before the process exits.

@@ -59,7 +59,10 @@ import Testing
             let telemetry = Telemetry(queueMicros: rng.int(0...1_000_000), preprocessMicros: rng.int(0...1000), computeMicros: rng.int(-1...10_000_000),
                                       totalMicros: Int.max - rng.below(3), energy: energy, board: board)
             let outputs = rng.below(2) == 0 ? nil : (0..<rng.int(0...40)).map { _ in Self.float(&rng) }
-            let response = InferResponse(model: Self.text(&rng), version: Self.text(&rng), top: top, outputs: outputs, telemetry: telemetry)
+            // A live source's event lines carry its name, drops and rate.
+            let source = rng.below(2) == 0 ? nil : SourceMark(name: Self.text(&rng), dropped: rng.int(0...1_000_000), fps: Self.double(&rng))
+            let response = InferResponse(model: Self.text(&rng), version: Self.text(&rng), top: top, outputs: outputs, telemetry: telemetry,
+                                         source: source)
             let want = try #require(Self.foundation(response))
             let got = response.jsonBytes()
             #expect(got == want, "round \(round): \(String(decoding: got ?? [], as: UTF8.self)) ≠ \(String(decoding: want, as: UTF8.self))")

@@ -131,6 +131,32 @@ struct OpenAPISpecTests {
         #expect("\(samples.last?["body"] ?? "")".contains("bad_signature"), "\(samples.last ?? [:])")
         try record("PUT", "/v1/models/{name}", "/v1/models/scratch?version=1", body: upload, expect: 201)
         try record("DELETE", "/v1/models/{name}", "/v1/models/scratch", expect: 200)
+        // Live sources: a directory source that answered a frame, and a socket source retrying after a failed start.
+        let watched = try TemporaryDirectory()
+        defer { watched.remove() }
+        var withSources = api.daemon.config
+        withSources.sources = [
+            SourceConfig(name: "drop", model: "pn", maxRate: 30, input: .directory(path: watched.path)),
+            SourceConfig(name: "lidar", model: "pn", onOverrun: .dropNewest, results: .both,
+                         input: .pointCloudSocket(SourceSocket(path: watched.path + "/lidar.sock"))),
+        ]
+        api.daemon.sources.start(daemon: api.daemon) { path, _, _ in throw TestFailure("no socket binder in this test (\(path))") }
+        defer { api.daemon.sources.stop() }
+        api.daemon.reload(withSources)
+        let staged = watched.path + "/.frame.npy"
+        try Data(npy).write(to: URL(fileURLWithPath: staged))
+        let end = ContinuousClock.now + .seconds(20)
+        var listed = api.daemon.sources.list()
+        // Renamed in once the watch is in place (the runner starts it on its own queue), as an atomic writer would.
+        while listed.sources.first?.inferred != 1 && ContinuousClock.now < end {
+            if listed.sources.first?.state == "running" && FileManager.default.fileExists(atPath: staged) {
+                rename(staged, watched.path + "/frame.npy")
+            }
+            usleep(20_000)
+            listed = api.daemon.sources.list()
+        }
+        #expect(listed.sources.map(\.inferred) == [1, 0] && listed.sources.last?.state == "retrying", "\(listed)")
+        try record("GET", "/v1/sources", "/v1/sources", expect: 200)
         try record("GET", "/v1/stats", "/v1/stats", expect: 200)
         try record("GET", "/v1/metrics", "/v1/metrics", expect: 200)
         try record("POST", "/v1/reload", "/v1/reload", expect: 200)

@@ -76,6 +76,7 @@ enum V1Routes {
             .bytes(.ok, contentType: PrometheusText.contentType, Array(daemon.metricsExposition().utf8))
         },
         Route(.GET, "/v1/events") { _, _ in .eventStream },
+        Route(.GET, "/v1/sources") { daemon, _ in .ok(daemon.sources.list()) },
         Route(.POST, "/v1/reload", .admin) { daemon, _ in
             .offloaded { () throws(APIFailure) in
                 try daemon.reloadFromDisk()
