@@ -132,6 +132,8 @@ let package = Package(
         .executableTarget(name: "qinferd", dependencies: [
             "QInferDaemon", "QInferProtocol", "QInferBoard", "QInferSensors", .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            // kind = "camera" sources (CameraSource, registered with LiveSources): links GStreamer into qinferd only.
+            "QInferCamera", "QInferModel",
         ]),
         // libsystemd (sd_notify, sd_listen_fds, sd_watchdog_enabled, sd_journal_sendv): module map only, Linux only.
         .systemLibrary(name: "CSystemd", path: "Sources/CSystemd", pkgConfig: "libsystemd",
@@ -181,7 +183,7 @@ let package = Package(
         .systemLibrary(name: "CGStreamer", path: "Sources/CGStreamer", pkgConfig: "gstreamer-app-1.0",
                        providers: [.apt(["libgstreamer1.0-dev", "libgstreamer-plugins-base1.0-dev"])]),
         // Camera frames through a GStreamer pipeline ending in an appsink (issue 21), converted to a model's input by
-        // the engine's own preprocessing. Not linked by qinferd or qinfer yet: the daemon's sources plug it in.
+        // the engine's own preprocessing. Linked by qinferd (camera sources), not by qinfer or QInferDaemon.
         .target(name: "QInferCamera", dependencies: [
             "CGStreamer", "QInferEngine", "QInferInputFormats", "QInferModel",
         ]),

@@ -17,7 +17,7 @@ public struct SourceMark: Codable, Sendable, Equatable {
 /// holds in every answer (one lock covers them all).
 public struct SourceStatus: Codable, Sendable, Equatable {
     public var name: String
-    /// "pointcloud-socket", "directory" (and later "camera").
+    /// "pointcloud-socket", "directory" or "camera".
     public var kind: String
     public var model: String
     /// "running", "retrying" (the last start or run failed; another attempt follows) or "stopped".

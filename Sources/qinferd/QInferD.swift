@@ -101,6 +101,8 @@ struct QInferD: ParsableCommand {
         _ = try? notifier.ready(status: statusLine(daemon))
         watchdog?.start()
         // After READY: a source's socket or directory problem is retried in the background, never a start failure.
+        // Camera sources are built here, where GStreamer is linked (QInferDaemon does not link it).
+        daemon.sources.register(kind: "camera", CameraSource.factory(store: daemon.store))
         daemon.sources.start(daemon: daemon, binder: SourceSocketBinder.bind)
 
         // STATUS= only when it changed, and on its own queue: sd_notify blocks while the notify socket's queue is

@@ -13,6 +13,8 @@ struct SourceTable: Decodable, Equatable {
     var path: String?
     var socket_mode: String?
     var socket_group: String?
+    /// A camera's GStreamer description, without the appsink (the source appends it with the model's format).
+    var pipeline: String?
     /// 1-based position among the `[[source]]` tables.
     var position = 0
 
@@ -20,10 +22,11 @@ struct SourceTable: Decodable, Equatable {
     static let kindKeys: [String: Set<String>] = [
         "pointcloud-socket": ["path", "socket_mode", "socket_group"],
         "directory": ["path"],
+        "camera": ["pipeline"],
     ]
 
     enum CodingKeys: String, CodingKey {
-        case name, kind, model, max_rate, on_overrun, results, path, socket_mode, socket_group
+        case name, kind, model, max_rate, on_overrun, results, path, socket_mode, socket_group, pipeline
     }
 
     init(from decoder: Decoder) throws {
@@ -42,6 +45,7 @@ struct SourceTable: Decodable, Equatable {
         path = try text(.path)
         socket_mode = try text(.socket_mode)
         socket_group = try text(.socket_group)
+        pipeline = try text(.pipeline)
         // TOML tells 10 from 10.0; a rate is a rate either way.
         if let v = try? c.decodeIfPresent(Double.self, forKey: .max_rate) {
             max_rate = v
@@ -84,6 +88,16 @@ struct SourceTable: Decodable, Equatable {
             }
             return r
         } ?? .events
+        if kind == "camera" {
+            // A camera has no path: its sensor is the description. Blank is refused here rather than as GStreamer's
+            // "empty pipeline" on every retry.
+            guard let pipeline, !pipeline.allSatisfy(\.isWhitespace) else {
+                throw ConfigError("\(label): 'pipeline' is missing or empty (a camera source needs a GStreamer description, "
+                                  + "e.g. \"v4l2src device=/dev/video0 ! videoconvert ! videoscale\")")
+            }
+            return SourceConfig(name: name, model: model, maxRate: max_rate, onOverrun: overrun, results: targets,
+                                input: .camera(pipeline: pipeline))
+        }
         guard let path else { throw ConfigError("\(label): 'path' is missing (a \(kind) source needs one)") }
         guard path.hasPrefix("/") else { throw ConfigError("\(label): path = \"\(path)\" must be an absolute path") }
         let input: SourceInput

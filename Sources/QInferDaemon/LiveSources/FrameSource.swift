@@ -22,10 +22,12 @@ public struct FrameSink: Sendable {
     let deliverFrame: @Sendable (InputPayload) -> Void
     let rejectInput: @Sendable (String) -> Void
     let failSource: @Sendable (String) -> Void
+    let countLost: @Sendable (Int) -> Void
 
+    /// `lost` is optional because only sensors that drop frames themselves (a camera's appsink) report any.
     public init(deliver: @escaping @Sendable (InputPayload) -> Void, reject: @escaping @Sendable (String) -> Void,
-                fail: @escaping @Sendable (String) -> Void) {
-        deliverFrame = deliver; rejectInput = reject; failSource = fail
+                fail: @escaping @Sendable (String) -> Void, lost: @escaping @Sendable (Int) -> Void = { _ in }) {
+        deliverFrame = deliver; rejectInput = reject; failSource = fail; countLost = lost
     }
 
     /// One frame for the model; it takes the pending slot (see ``OverrunPolicy``).
@@ -34,4 +36,7 @@ public struct FrameSink: Sendable {
     public func reject(_ message: String) { rejectInput(message) }
     /// The sensor as a whole broke (its directory was removed, its pipeline died): the runner stops it and retries.
     public func fail(_ message: String) { failSource(message) }
+    /// Frames the sensor itself dropped before they reached the source (a camera pipeline keeping only the newest):
+    /// counted as seen and dropped, so /v1/sources shows every frame the sensor produced.
+    public func lost(_ count: Int) { if count > 0 { countLost(count) } }
 }

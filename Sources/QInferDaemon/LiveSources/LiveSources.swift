@@ -89,6 +89,9 @@ public final class LiveSources: Sendable {
             return PointCloudSocketSource(socket: socket, maxFrameBytes: maxBytes, group: group, binder: binder)
         case .directory(let path):
             return DirectorySource(path: path, maxFileBytes: maxBytes)
+        case .camera:
+            // Only reachable by an executable that parses camera tables without registering their factory.
+            throw SourceFailure("camera sources are not available in this build (no camera factory registered)")
         }
     }
 }

@@ -45,11 +45,15 @@ public enum SourceInput: Sendable, Equatable {
     case pointCloudSocket(SourceSocket)
     /// Infers each file renamed or closed-after-write into a directory (inotify).
     case directory(path: String)
+    /// Frames from a GStreamer pipeline description (its appsink is appended by the source); built by the factory
+    /// qinferd registers, since the daemon's library does not link GStreamer.
+    case camera(pipeline: String)
 
     public var kind: String {
         switch self {
         case .pointCloudSocket: "pointcloud-socket"
         case .directory: "directory"
+        case .camera: "camera"
         }
     }
 }

@@ -91,7 +91,8 @@ final class SourceRunner: Sendable {
                   fail: { [weak self] message in
                       guard let runner = self else { return }
                       runner.queue.async { runner.failed(generation, message, starting: false) }
-                  })
+                  },
+                  lost: { [weak self] in self?.lost($0, generation) })
     }
 
     /// Counts the failure, closes the sensor and schedules the next attempt after the backoff, doubled each time.
@@ -116,6 +117,14 @@ final class SourceRunner: Sendable {
     private func reject(_ message: String) {
         state.withLock { $0.counters.error(message) }
         logger.warning("source \(config.name): \(message)")
+    }
+
+    private func lost(_ count: Int, _ generation: Int) {
+        state.withLock { s in
+            guard s.phase != .stopped && s.generation == generation else { return }
+            s.counters.seen += count
+            s.counters.dropped += count
+        }
     }
 
     private func offer(_ frame: InputPayload, _ generation: Int) {
