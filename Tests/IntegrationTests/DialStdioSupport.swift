@@ -98,35 +98,6 @@ final class DialStdioProcess: @unchecked Sendable {
     }
 }
 
-/// Runs `qinfer arguments` with `input` on stdin; returns status, stdout, stderr.
-func runQInfer(_ arguments: [String], input: [UInt8]) throws -> (status: Int32, out: [UInt8], err: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try Binaries.qinfer)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["QINFERD_SOCKET"] = nil
-    process.environment = env
-    let stdin = Pipe(), out = Pipe(), err = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    try stdin.fileHandleForWriting.write(contentsOf: Data(input))
-    try stdin.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, [UInt8](outData), String(decoding: errBox.data, as: UTF8.self))
-}
-
 /// A Unix socket in front of qinferd's that counts the connections made through it (how many ssh sessions a command
 /// would cost) and relays their bytes both ways.
 final class CountingProxy: @unchecked Sendable {

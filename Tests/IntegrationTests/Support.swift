@@ -51,6 +51,18 @@ func expectAPIError(_ r: HTTPResult, _ status: Int, _ code: String, _ what: Stri
 
 /// Runs the built `qinfer` (optionally through a prefix such as setpriv) and returns status, stdout, stderr.
 func runQInfer(_ arguments: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> (status: Int32, out: String, err: String) {
+    let r = try runQInferBytes(arguments, environment: environment, prefix: prefix, input: nil)
+    return (r.status, String(decoding: r.out, as: UTF8.self), r.err)
+}
+
+/// Runs `qinfer arguments` with `input` on stdin (then its end); returns status, stdout as bytes, stderr.
+func runQInfer(_ arguments: [String], input: [UInt8]) throws -> (status: Int32, out: [UInt8], err: String) {
+    try runQInferBytes(arguments, environment: [:], prefix: [], input: input)
+}
+
+/// The one runner behind both: stdin is `input` (closed after it) or /dev/null; $QINFERD_SOCKET is never inherited.
+private func runQInferBytes(_ arguments: [String], environment: [String: String], prefix: [String],
+                            input: [UInt8]?) throws -> (status: Int32, out: [UInt8], err: String) {
     let qinfer = try Binaries.qinfer
     let process = Process()
     var command = prefix + [qinfer] + arguments
@@ -60,10 +72,10 @@ func runQInfer(_ arguments: [String], environment: [String: String] = [:], prefi
     env["QINFERD_SOCKET"] = nil
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe(), err = Pipe(), stdin = Pipe()
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
     // Read both pipes concurrently: a full stderr pipe must not block the child while stdout is read.
     final class Box: @unchecked Sendable { var data = Data() }
@@ -74,10 +86,14 @@ func runQInfer(_ arguments: [String], environment: [String: String] = [:], prefi
         errBox.data = err.fileHandleForReading.readDataToEndOfFile()
         group.leave()
     }
+    if let input {
+        try stdin.fileHandleForWriting.write(contentsOf: Data(input))
+        try stdin.fileHandleForWriting.close()
+    }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
+    return (process.terminationStatus, [UInt8](outData), String(decoding: errBox.data, as: UTF8.self))
 }
 
 func jsonObject(_ text: String) throws -> [String: Any] {

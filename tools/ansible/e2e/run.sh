@@ -106,14 +106,7 @@ teardown() {
             problems=1
         fi
     done
-    if findmnt -rn -o TARGET | grep -qF "$run"; then
-        echo "cleanup: still mounted under $run, not deleting it"
-        problems=1
-    elif [ "${QINFERD_E2E_KEEP:-0}" = 1 ]; then
-        echo "kept: $run"
-    else
-        rm -rf --one-file-system "$run"
-    fi
+    remove_run_dir "$run" || problems=1
     return "$problems"
 }
 trap 'finish_run test-fleet' EXIT

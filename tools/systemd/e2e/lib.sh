@@ -127,3 +127,17 @@ finish_run() { # suite name
     if [ "$failed" != 0 ]; then status=1; fi
     exit "$status"
 }
+
+# The last step of a run's teardown: its directory deleted, unless something is still mounted under it (then rm -rf
+# could walk into a host's /dev or /sys: left, and a failure) or QINFERD_E2E_KEEP=1 asks to keep it for a look.
+remove_run_dir() { # directory
+    if findmnt -rn -o TARGET | grep -qF "$1"; then
+        echo "cleanup: still mounted under $1, not deleting it:"
+        findmnt -rn -o TARGET | grep -F "$1"
+        return 1
+    elif [ "${QINFERD_E2E_KEEP:-0}" = 1 ]; then
+        echo "kept: $1 (boards or rootfs, boot logs, apt logs)"
+    else
+        rm -rf --one-file-system "$1"
+    fi
+}
