@@ -167,6 +167,9 @@ install-qinferd:
 	install -m 0644 systemd/qinferd.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/qinferd.conf
 	install -m 0644 systemd/qinferd.tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/qinferd.conf
 	install -m 0644 board-configs/*.toml $(DESTDIR)$(DATADIR)/board-configs/
+	@# The camera drop-in is an example an admin installs when qinferd.toml has camera sources (docs/SOURCES.md).
+	install -d -m 0755 $(DESTDIR)$(DATADIR)/systemd
+	install -m 0644 systemd/qinferd-camera.conf $(DESTDIR)$(DATADIR)/systemd/camera.conf
 	@# Per model only what the daemon serves (the .qpack files: ModelStore.qpacks(under:) walks the folder) and what
 	@# says what it is and under which terms (MODEL_CARD.md, LICENSE). The ONNX twins and test sets stay in the repo.
 	for dir in models/*/; do \

@@ -4,7 +4,8 @@
 #   1. `systemd-analyze verify` on qinferd.service, qinferd.socket and qinferd-metrics.socket: any line of output
 #      fails, warnings included; then the socket units' names and links: the metrics socket triggers qinferd.service,
 #      is not enabled by default, and both sockets carry the FileDescriptorName= qinferd looks for;
-#   2. `systemd-analyze security --offline=yes` on qinferd.service, printed in full: fails above exposure 2.0;
+#   2. `systemd-analyze security --offline=yes` on qinferd.service, printed in full: fails above exposure 2.0; then
+#      the same unit with qinferd-camera.conf as its drop-in: verify without warnings, exposure within the limit;
 #   3. qinferd.sysusers.conf and qinferd.tmpfiles.conf applied to an empty root directory: they must create the
 #      qinferd user, the qinferd-admin group, the gpio and video memberships and the directories, and tmpfiles must
 #      be silent.
@@ -97,6 +98,31 @@ if [ "$status" -ne 0 ] || awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exi
     exit 1
 fi
 echo "ok: exposure $exposure (limit $max_exposure)"
+
+echo
+echo "== qinferd.service with the camera drop-in (qinferd-camera.conf as qinferd.service.d/camera.conf)"
+# An admin installs it when qinferd.toml has camera sources: it must load without a warning and keep the unit
+# within the same exposure limit.
+mkdir "$work/qinferd.service.d"
+cp "$units/qinferd-camera.conf" "$work/qinferd.service.d/camera.conf"
+status=0
+output=$(systemd-analyze verify --man=no "$work/qinferd.service" "$work/qinferd.socket" 2>&1) || status=$?
+if [ -n "$output" ] || [ "$status" -ne 0 ]; then
+    printf '%s\n' "$output" | sed "s|$work/|systemd/|g"
+    echo "verify-units: FAIL: with the camera drop-in, systemd-analyze verify exited $status and printed the lines above" >&2
+    exit 1
+fi
+status=0
+camera_report=$(systemd-analyze security --offline=yes --threshold="$threshold" "$work/qinferd.service" 2>&1) || status=$?
+camera_exposure=$(printf '%s\n' "$camera_report" | sed -n 's/^.*Overall exposure level for qinferd\.service: \([0-9.]*\).*$/\1/p')
+if [ -z "$camera_exposure" ] || [ "$status" -ne 0 ] || awk -v e="$camera_exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
+    printf '%s\n' "$camera_report" | grep -E 'DeviceAllow|Overall'
+    echo "verify-units: FAIL: with the camera drop-in the exposure is ${camera_exposure:-(none)}, limit $max_exposure" >&2
+    exit 1
+fi
+printf '%s\n' "$camera_report" | grep -E '^. DeviceAllow=' | sed 's/  */ /g'
+echo "ok: no warnings, exposure $camera_exposure (limit $max_exposure)"
+rm -r "$work/qinferd.service.d"
 
 echo
 echo "== sysusers.d and tmpfiles.d on an empty root"

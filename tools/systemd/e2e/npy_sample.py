@@ -41,9 +41,8 @@ def write_npy(path, descr, shape, data):
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + data)
 
 
-def main():
-    images_path, labels_path, names_path, index, out = sys.argv[1:6]
-    index = int(index)
+def sample(images_path, index):
+    """(descr, shape, bytes) of sample INDEX of a stacked .npy file."""
     header, data = read_npy(images_path)
     shape = header["shape"]
     per_sample = item_size(header["descr"])
@@ -51,8 +50,10 @@ def main():
         per_sample *= extent
     if not 0 <= index < shape[0] or len(data) != per_sample * shape[0]:
         raise SystemExit(f"{images_path}: sample {index} is not in shape {shape}")
-    write_npy(out, header["descr"], shape[1:], data[index * per_sample:(index + 1) * per_sample])
+    return header["descr"], shape[1:], data[index * per_sample:(index + 1) * per_sample]
 
+
+def label_name(labels_path, names_path, index):
     labels_header, labels = read_npy(labels_path)
     if labels_header["descr"] not in ("<i4", "<i8", "|u1"):
         raise SystemExit(f"{labels_path}: labels of type {labels_header['descr']} are not handled")
@@ -60,7 +61,14 @@ def main():
     label = int.from_bytes(labels[index * size:(index + 1) * size], "little", signed=size > 1)
     with open(names_path) as f:
         names = [line.strip() for line in f if line.strip()]
-    print(names[label])
+    return names[label]
+
+
+def main():
+    images_path, labels_path, names_path, index, out = sys.argv[1:6]
+    descr, shape, data = sample(images_path, int(index))
+    write_npy(out, descr, shape, data)
+    print(label_name(labels_path, names_path, int(index)))
 
 
 if __name__ == "__main__":

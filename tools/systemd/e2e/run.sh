@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # qinferd under a real systemd: boots Debian bookworm's systemd 252 as PID 1 of its own namespaces in a fresh rootfs,
 # installs the qinferd .deb there with apt, and checks what the units promise (socket activation, READY/STATUS,
-# reload, journal fields, watchdog, drain on stop, the sandbox, admin rights, remove/reinstall/purge).
+# reload, journal fields, watchdog, drain on stop, the sandbox, admin rights, a camera source under the camera
+# drop-in, the metrics socket, remove/reinstall/purge).
 #   tools/systemd/e2e/run.sh           (root; make test-systemd runs it; README.md beside this file explains)
 # Environment:
 #   QINFERD_E2E_DEB=path.deb   test this package instead of building one with `make deb`
@@ -20,6 +21,8 @@ repo=$(cd "$here/../../.." && pwd)
 source "$here/lib.sh"
 # shellcheck source=checks.sh
 source "$here/checks.sh"
+# shellcheck source=checks_optional_units.sh
+source "$here/checks_optional_units.sh"
 max_exposure=${QINFERD_MAX_EXPOSURE:-2.0}
 run_start=$(now)
 
@@ -134,8 +137,9 @@ depends=$(for field in Pre-Depends Depends; do dpkg-deb -f "$deb" "$field"; done
 note "$deb_name ($(du -h "$deb" | cut -f1)), Depends: $depends"
 
 phase "rootfs"
+# Beside the Depends, the GStreamer plugins the camera check's pipeline uses (the package Recommends them).
 # shellcheck disable=SC2086 # one argument per package
-tarball=$("$here/rootfs.sh" $depends)
+tarball=$("$here/rootfs.sh" $depends gstreamer1.0-plugins-base)
 mkdir "$rootfs"
 tar -xf "$tarball" -C "$rootfs"
 echo qinferd-e2e >"$rootfs/etc/hostname"
@@ -155,6 +159,11 @@ for sample in irnet:testset_images:9 bipointnet:testset_points:2; do
         "$repo/models/$model/testset_labels.npy" "$repo/models/$model/labels.txt" "$index" "$rootfs$srv/$model.npy")
     chmod 0644 "$rootfs$srv/$model.npy"
 done
+# The camera check's "camera": eight test images of eight classes, each one the model gets right with a wide margin,
+# played 25 times (10 s at 20 frames/s) as raw GRAY8 frames.
+camera_labels=$(cd "$here" && python3 gray_frames.py "$repo/models/irnet/testset_images.npy" \
+    "$repo/models/irnet/testset_labels.npy" "$repo/models/irnet/labels.txt" "$rootfs$srv/fashion.gray" 25 1 2 8 9 13 18 19 39)
+chmod 0644 "$rootfs$srv/fashion.gray"
 note "$(du -sh "$rootfs" | cut -f1) unpacked from ${tarball##*/}"
 
 phase "boot"
@@ -198,6 +207,10 @@ phase "sandbox"
 check_hardening || true
 phase "admin push"
 check_admin || true
+phase "camera source under the camera drop-in"
+check_camera || true
+phase "metrics socket"
+check_metrics_socket || true
 phase "watchdog"
 check_watchdog || true
 phase "stop"
