@@ -53,27 +53,35 @@ final class DirectorySource: FrameSource {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard n > 0 else { return }
-        let header = MemoryLayout<inotify_event>.size
-        var offset = 0
-        var names: [String] = []
-        var broken: String?
-        buffer.withUnsafeBytes { raw in
-            while offset + header <= n {
-                let mask = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)
-                let length = Int(raw.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
-                let nameBytes = raw[(offset + header)..<min(offset + header + length, n)].prefix { $0 != 0 }
-                offset += header + length
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 { sink.reject("inotify's queue overflowed: files written meanwhile were missed"); continue }
-                if mask & UInt32(IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED) != 0 {
-                    broken = "the watched directory \(path) was removed or moved"
-                    continue
-                }
-                if mask & UInt32(IN_ISDIR) != 0 { continue }
-                names.append(String(decoding: nameBytes, as: UTF8.self))
+        buffer.withUnsafeBytes { handle(UnsafeRawBufferPointer(rebasing: $0[..<n]), sink) }
+    }
+    #endif
+
+    #if canImport(Glibc)
+    /// Acts on one read's worth of inotify records in order (``DirectoryEvent``); apart from the descriptor so tests
+    /// can hand it the bytes of events a kernel will not produce on demand (an overflow). Once the directory is gone
+    /// the watch is closed here, before the runner's stop: the kernel may still queue events for a moved directory,
+    /// and the runner must hear of the failure once, not once per read.
+    func handle(_ bytes: UnsafeRawBufferPointer, _ sink: FrameSink) {
+        let (events, trailing) = InotifyEvents.decode(bytes)
+        for event in events {
+            switch DirectoryEvent.classify(event, path: path) {
+            case .frame(let name):
+                infer(name, sink)
+            case .overflow:
+                // A rescan would not help: qinferd never deletes what it read, so the directory cannot tell the missed
+                // files from those already inferred. The writer learns of the loss from /v1/sources and the log.
+                sink.reject("inotify's queue overflowed: files written to \(path) meanwhile were missed")
+            case .unreadableName(let bytes):
+                sink.reject("\(filePath(String(decoding: bytes, as: UTF8.self))): the name is not UTF-8, so the file cannot be opened")
+            case .gone(let why):
+                stop()
+                return sink.fail(why)
+            case .ignored:
+                continue
             }
         }
-        for name in names where Self.isFrameFile(name) { infer(name, sink) }
-        if let broken { sink.fail(broken) }
+        if trailing > 0 { sink.reject("inotify returned \(trailing) byte(s) that are no whole event; they were skipped") }
     }
     #endif
 
@@ -84,8 +92,10 @@ final class DirectorySource: FrameSource {
         return InputFormat(rawValue: ext) != nil || ext == "json"
     }
 
+    private func filePath(_ name: String) -> String { path.hasSuffix("/") ? path + name : path + "/" + name }
+
     private func infer(_ name: String, _ sink: FrameSink) {
-        let file = path.hasSuffix("/") ? path + name : path + "/" + name
+        let file = filePath(name)
         var info = stat()
         guard stat(file, &info) == 0 else { return sink.reject("\(file): \(String(cString: strerror(errno)))") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return }

@@ -99,6 +99,10 @@ final class SourceRunner: Sendable {
     private func failed(_ generation: Int, _ message: String, starting: Bool) {
         let outcome = state.withLock { s -> (source: (any FrameSource)?, delay: Duration)? in
             guard s.phase != .stopped && s.generation == generation else { return nil }
+            // One failure per sensor: a second report of the same one (a pipeline error after its end of stream, a
+            // watch that sees its directory go twice) would otherwise schedule a second attempt, whose sensor would
+            // replace the first one's without being stopped. Late frames of this sensor are refused from here on too.
+            s.generation += 1
             s.counters.error(message)
             s.counters.restarts += 1
             s.phase = .retrying
