@@ -198,10 +198,11 @@ check_hardening() {
 }
 
 check_admin() {
-    # Three users: an admin (groups qinferd and qinferd-admin, both supplementary, as `usermod -aG` makes them), a
-    # user (qinferd only: may connect, may not change models) and an outsider (neither: may not even connect, the
-    # socket is 0660 root:qinferd).
-    inside useradd -M -G qinferd,qinferd-admin e2e-admin
+    # Three users: an admin (groups qinferd and qinferd-admin, both supplementary, added with docs/INSTALL.md's own
+    # `usermod -aG` line), a user (qinferd only: may connect, may not change models) and an outsider (neither: may not
+    # even connect, the socket is 0660 root:qinferd).
+    inside useradd -M e2e-admin
+    inside usermod -aG qinferd,qinferd-admin e2e-admin
     inside useradd -M -G qinferd e2e-user
     inside useradd -M e2e-outsider
     local push=(-H 'content-type: application/octet-stream' --data-binary "@$srv/irnet.qpack")
