@@ -144,7 +144,8 @@ let package = Package(
         // Plain sysfs, /proc and firmware readers both executables link: Config/ (board configs in TOML), Telemetry/
         // (power and energy sources, the CPU-time counters and estimate, thermal, cpufreq, the sampler). No libsystemd,
         // no libgpiod, so `qinfer` can read a board's power without them.
-        .target(name: "QInferSensors", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        // QInferModel for Duration.seconds only, written once there for every module (a downward edge: board → model).
+        .target(name: "QInferSensors", dependencies: ["QInferModel", .product(name: "TOMLKit", package: "TOMLKit")]),
         // qinferd's board support: Systemd/ (notify, watchdog, socket activation, socket binding, journald), GPIO/
         // (libgpiod) and BoardRuntime, which runs the sensors around inferences.
         .target(name: "QInferBoard", dependencies: [

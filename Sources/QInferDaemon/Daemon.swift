@@ -132,10 +132,8 @@ public final class Daemon: Sendable {
     public func markReady() { isReady.store(true, ordering: .releasing) }
 
     public func health() -> Health {
-        Health(live: true, ready: ready, models: store.modelCount, uptimeSeconds: Self.seconds(.now - started), version: Self.version)
+        Health(live: true, ready: ready, models: store.modelCount, uptimeSeconds: (.now - started).seconds, version: Self.version)
     }
-
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
     /// Queues and runs one inference; `completion` is called once, on a worker thread or right away. Decoding and
     /// preprocessing run in the worker job (timed as `preprocess_us`), never on the caller's thread, which is an

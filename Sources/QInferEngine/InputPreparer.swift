@@ -18,18 +18,16 @@ public struct InputPreparer: Sendable {
         case (.imageClassification, .frame(let f)):
             return try frame(f.pixels, width: f.width, height: f.height, channels: f.channels)
         case (.imageClassification, .tensor(let t)):
+            guard let config = metadata.preprocessing.frame else { throw EngineError("model '\(metadata.name)' has no frame preprocessing") }
             switch t.storage {
-            case .uint8(let bytes) where t.shape.count == 2:
-                return try frame(bytes, width: t.shape[1], height: t.shape[0], channels: 1)
-            case .uint8(let bytes) where t.shape.count == 3:
-                return try frame(bytes, width: t.shape[1], height: t.shape[0], channels: t.shape[2])
+            case .uint8(let bytes):
+                let f = try FrameTensor(metadata: metadata, frame: config).frame(of: t.shape, bytes)
+                return try frame(f.pixels, width: f.width, height: f.height, channels: f.channels)
             case .float32(let values):
-                // Already preprocessed: exactly the graph's input.
+                // Already preprocessed: exactly the graph's input, in its packed or ONNX layout or as a frame of its size.
                 if let layout = try match(t) { return layout.arrange(values) }
-                fallthrough
-            default:
-                throw EngineError("an image model takes a u8 [H, W] or [H, W, C] frame, or a preprocessed f32 tensor of shape "
-                                  + "\(acceptedShapes); got \(t.shape) \(t.storage.typeName)")
+                if let frame = FrameTensor.preprocessed(values, shape: t.shape, input: metadata.input.shape) { return frame }
+                throw EngineError(FrameTensor.refusal(metadata: metadata, frame: config, given: "\(t.shape) f32"))
             }
         case (.tensor, .tensor(let t)):
             guard case .float32(let values) = t.storage, let layout = try match(t) else {

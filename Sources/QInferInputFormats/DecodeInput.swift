@@ -12,7 +12,13 @@ public func decodeInput(_ bytes: some Collection<UInt8>, format: InputFormat? = 
                         shape: [Int]? = nil) throws(InputError) -> DecodedInput {
     let array = bytes as? [UInt8] ?? Array(bytes)
     do throws(InputError) {
-        let chosen = if let format { format } else { try detectFormat(array, name: name, shape: shape) }
+        guard let chosen = format ?? InputFormat.detect(name: name, bytes: array, shape: shape) else {
+            throw InputError(format: nil, kind: .unknownFormat,
+                             message: "cannot tell the format from the name or the content; known extensions: "
+                                + InputFormat.allCases.map { "." + $0.rawValue }.joined(separator: " ")
+                                + " (raw float32 needs .f32 or a shape)")
+        }
+        if let problem = chosen.shapeProblem(shape) { throw problem.inputError }
         return try decode(array, format: chosen, shape: shape)
     } catch {
         var named = error
@@ -21,15 +27,7 @@ public func decodeInput(_ bytes: some Collection<UInt8>, format: InputFormat? = 
     }
 }
 
-private func detectFormat(_ bytes: [UInt8], name: String, shape: [Int]?) throws(InputError) -> InputFormat {
-    if let format = InputFormat(fileName: name) ?? InputFormat(sniffing: bytes) { return format }
-    if shape != nil { return .f32 }
-    throw InputError(format: nil, kind: .unknownFormat,
-                     message: "cannot tell the format from the name or the content; known extensions: "
-                        + InputFormat.allCases.map { "." + $0.rawValue }.joined(separator: " ")
-                        + " (raw float32 needs .f32 or a shape)")
-}
-
+/// `shape` has passed `InputFormat.shapeProblem`.
 private func decode(_ bytes: [UInt8], format: InputFormat, shape: [Int]?) throws(InputError) -> DecodedInput {
     switch format {
     case .f32:
@@ -42,26 +40,14 @@ private func decode(_ bytes: [UInt8], format: InputFormat, shape: [Int]?) throws
         }
         return .tensor(tensor)
     case .xyz, .pts:
-        try refuseShape(shape, format)
         return .pointCloud(try XYZDecoder.decode(bytes, format: format))
     case .ply:
-        try refuseShape(shape, format)
         return .pointCloud(try PLYDecoder.decode(bytes))
     case .pcd:
-        try refuseShape(shape, format)
         return .pointCloud(try PCDDecoder.decode(bytes))
     case .pgm, .ppm:
-        try refuseShape(shape, format)
         return .frame(try NetpbmDecoder.decode(bytes, format: format))
     case .png:
-        try refuseShape(shape, format)
         return .frame(try PNGDecoder.decode(bytes))
-    }
-}
-
-private func refuseShape(_ shape: [Int]?, _ format: InputFormat) throws(InputError) {
-    guard shape == nil else {
-        throw InputError(format: format, kind: .badShape, field: "shape",
-                         message: "a shape only applies to .f32 and .npy inputs; .\(format.rawValue) files carry their own size")
     }
 }

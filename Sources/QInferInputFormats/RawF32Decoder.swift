@@ -4,8 +4,7 @@
 enum RawF32Decoder {
     static func decode(_ bytes: [UInt8], shape: [Int]?) throws(InputError) -> Tensor {
         guard let shape else {
-            throw InputError(format: .f32, kind: .badShape, field: "shape",
-                             message: "raw float32 data has no header; give its shape (e.g. --shape 1024,3)")
+            throw InputFormat.ShapeProblem.missing.inputError
         }
         let count = try ShapeArgument.elementCount(shape, format: .f32)
         guard bytes.count % 4 == 0 else {

@@ -44,10 +44,8 @@ public enum InputPayload: Sendable {
                 throw APIFailure(.unsupportedMediaType, "format '\(format)' is not one of json, " + InputMediaType.formatNames)
             }
             inputFormat = f
-        } else if let f = InputFormat(fileName: name) ?? InputFormat(sniffing: bytes) {
+        } else if let f = InputFormat.detect(name: name, bytes: bytes, shape: shape) {
             inputFormat = f
-        } else if shape != nil {
-            inputFormat = .f32
         } else {
             throw APIFailure(.unsupportedMediaType, "cannot tell the format of \(name) from its name or content; name the format "
                              + "(one of json, \(InputMediaType.formatNames)) or give the shape of a raw float32 file")
@@ -65,13 +63,13 @@ public enum InputPayload: Sendable {
         return try file(named: path, bytes: [UInt8](data))
     }
 
-    /// A shape is the size of raw float32 (required) and a check on .npy; files of other formats carry their own.
+    /// `InputFormat.shapeProblem` as the API's error: a missing raw float32 shape is the input's fault, a shape for a
+    /// format that carries its own size the request's.
     static func checkShape(_ shape: [Int]?, for format: InputFormat) throws(APIFailure) {
-        if format == .f32 && shape == nil {
-            throw APIFailure(.badInput, "a raw float32 input needs its shape (\(APIHeaders.tensorShape), --shape), e.g. 1024,3")
-        }
-        if shape != nil && format != .f32 && format != .npy {
-            throw APIFailure(.badRequest, "a shape only applies to .f32 and .npy inputs; .\(format.rawValue) files carry their own size")
+        switch format.shapeProblem(shape) {
+        case nil: return
+        case .missing?: throw APIFailure(.badInput, InputFormat.ShapeProblem.missing.message)
+        case let problem?: throw APIFailure(.badRequest, problem.message)
         }
     }
 }

@@ -9,7 +9,11 @@ struct MetadataOptions: ParsableArguments {
     @Option(help: "Model version (default: qinfer.version, else 1).") var version: String?
     @Option(help: "pointcloud-classification, image-classification or tensor (default: qinfer.task, else from the input shape).")
     var task: String?
-    @Option(help: "Class labels, comma-separated (default: qinfer.labels, else class_0…).") var labels: String?
+    // A tensor model's outputs need not be classes, so none are invented for it; answers then name outputs by index.
+    @Option(help: """
+        Class labels, comma-separated, one per output (default: qinfer.labels, else class_0, class_1, … for a classifier; \
+        a --task tensor model gets none, and answers name its outputs by index: 0, 1, …).
+        """) var labels: String?
     @Option(name: .customLong("labels-file"), help: "A file with one label per line.") var labelsFile: String?
     @Option(help: "Point clouds: unit_sphere or none (default unit_sphere).") var normalization: String?
     @Option(name: .customLong("channel-order"), help: "Frames: gray, rgb or bgr (default gray for 1 channel, else rgb).")

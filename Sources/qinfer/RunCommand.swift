@@ -13,7 +13,9 @@ struct Run: ParsableCommand {
         discussion: """
         INPUT may be .npy (f32/u8), raw .f32 (with --shape), a point cloud (.xyz, .pts, .ply, .pcd) or an image \
         (.pgm, .ppm, .png). Point clouds are centred, scaled to the unit sphere and sampled to the model's point \
-        count; images are resized and normalized as the model's metadata says.
+        count; images are resized and normalized as the model's metadata says. An array is taken in the model's input \
+        layout or its ONNX one; a u8 frame as [H, W], [H, W, C] or channels first [C, H, W] (a batch of 1 may lead), a \
+        point cloud as [N, 3] or [3, N]. Any other shape exits 1 naming the accepted layouts (docs/API.md, Tensor layouts).
         """
     )
 

@@ -5,6 +5,7 @@
 // the machine (interrupts, other tenants of a shared host, frequency changes), which is what a throughput ceiling
 // should report; many short repetitions find a quiet moment more often than a few long ones.
 import ArgumentParser
+import QInferModel
 
 struct Stopwatch {
     let minTime: Double
@@ -86,12 +87,5 @@ struct Stopwatch {
 
     private static func time(_ body: (Int) -> Void, _ units: Int) -> Double {
         ContinuousClock().measure { body(units) }.seconds
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) * 1e-18
     }
 }

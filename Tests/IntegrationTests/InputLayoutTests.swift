@@ -46,5 +46,53 @@ extension Integration {
             }
             try expectHealthy(d, after: "refused layouts")
         }
+
+        /// The shipped IR-Net's ONNX twin takes [N, 1, 28, 28]: its frames channels first were refused as "28 channels".
+        @Test("a u8 frame channels first answers as [28, 28] on /v1 and /v2; a shape no layout reads is 400 naming both")
+        func frameLayouts() throws {
+            let s = try Scratch()
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let models = root.appendingPathComponent("models/irnet").path
+            try s.write("embedded/irnet.qpack", [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(models)/irnet.qpack"))))
+            let d = try startDaemon(s)
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(models)/testset_images.npy")))
+            guard case .tensor(let t) = try decodeInput(bytes, format: .npy, name: "testset_images.npy"), case .uint8(let all) = t.storage,
+                  all.count >= 784 else {
+                throw HarnessError("testset_images.npy is not u8 frames")
+            }
+            let frame = Array(all[0..<784])
+            func v1(_ shape: [Int]) throws -> HTTPResult {
+                try HTTP.request(d.socket, "POST", "/v1/models/irnet/infer?outputs=1", headers: ["Content-Type": "application/x-npy"],
+                                 body: InputFileWriters.npy(shape: shape, u8: frame))
+            }
+            func v2(_ shape: [Int]) throws -> HTTPResult {
+                let body = try HTTP.json(["inputs": [["name": "image", "shape": shape, "datatype": "UINT8", "data": frame.map(Int.init)]]])
+                return try HTTP.request(d.socket, "POST", "/v2/models/irnet/infer", headers: ["Content-Type": "application/json"], body: body)
+            }
+            let reference = try v1([28, 28])
+            try #require(reference.status == 200, "\(reference.text)")
+            let expected = try reference.decode(InferResponse.self).outputs
+            for shape in [[1, 28, 28], [1, 1, 28, 28], [1, 28, 28, 1]] {
+                let r = try v1(shape)
+                #expect(r.status == 200, "/v1 \(shape): \(r.text)")
+                #expect(try r.decode(InferResponse.self).outputs == expected, "/v1 \(shape): \(r.text)")
+                let oip = try v2(shape)
+                #expect(oip.status == 200, "/v2 \(shape): \(oip.text)")
+                guard case .fp32(let scores)? = try oip.decode(OIPInferenceResponse.self).outputs.first?.data else {
+                    Issue.record("/v2 \(shape): no scores in \(oip.text)"); continue
+                }
+                #expect(scores == expected, "/v2 \(shape): \(oip.text)")
+            }
+            let parts = ["[H, W, C]", "[C, H, W]", "28×28", "[28, 28, 1]", "[1, 28, 28]"]
+            for shape in [[4, 28, 7], [28, 28, 1, 1]] {
+                let message = try expectAPIError(try v1(shape), 400, "bad_input", "/v1 \(shape)")
+                for part in parts + ["got \(shape) u8"] { #expect(message.contains(part), "/v1 \(shape): '\(part)' missing from: \(message)") }
+                let oip = try v2(shape)
+                let text = try oip.json()["error"] as? String ?? ""
+                #expect(oip.status == 400, "/v2 \(shape): \(oip.text)")
+                for part in parts + ["got \(shape) u8"] { #expect(text.contains(part), "/v2 \(shape): '\(part)' missing from: \(oip.text)") }
+            }
+            try expectHealthy(d, after: "frame layouts")
+        }
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import QInferEngine
 import QInferInputFormats
+import QInferModel
 import QInferTestSupport
 import Testing
 
@@ -79,6 +81,50 @@ import Testing
         let square = try dir.write("square.npy", InputFileWriters.npy(shape: [3, 3], f32: [Float](repeating: 0.25, count: 9)))
         let ambiguous = try runQInfer(["run", model, square])
         #expect(ambiguous.status == 1 && ambiguous.err.contains("ambiguous"), "\(ambiguous.err)")
+    }
+}
+
+/// Issue 18: the shipped IR-Net's ONNX twin takes [N, 1, 28, 28]; its frames given channels first ([1, 28, 28],
+/// [1, 1, 28, 28]) were read as [H, W, C] and refused as "28 channels". `qinfer run` answers them as the [28, 28] frame
+/// and refuses a shape no layout reads, naming the layouts, the model's size and the shape.
+@Suite struct FrameLayoutCommandTests {
+    static let irnet = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../models/irnet")
+        .standardized.path
+
+    /// The first test frame, 28×28 u8.
+    static func firstFrame() throws -> [UInt8] {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(irnet)/testset_images.npy")))
+        guard case .tensor(let t) = try decodeInput(bytes, format: .npy, name: "testset_images.npy"), case .uint8(let all) = t.storage,
+              all.count >= 784 else { throw CLITestError("testset_images.npy is not u8 frames") }
+        return Array(all[0..<784])
+    }
+
+    @Test("qinfer run answers a channels-first u8 frame as the [28, 28] one; another shape exits 1 naming both")
+    func channelsFirstFrame() throws {
+        let dir = try ScratchDirectory()
+        let frame = try Self.firstFrame()
+        var answers: [String: [Float]] = [:]
+        for shape in [[28, 28], [1, 28, 28], [1, 1, 28, 28], [28, 28, 1]] {
+            let path = try dir.write("f\(shape.count)-\(shape[0]).npy", InputFileWriters.npy(shape: shape, u8: frame))
+            let run = try runQInfer(["run", "\(Self.irnet)/irnet.qpack", path, "--json", "--top-k", "10"])
+            try #require(run.status == 0, "\(shape): \(run.err)")
+            answers["\(shape)"] = try InputLayoutCommandTests.scores(run.out, count: 10)
+        }
+        // Preprocessed as the ONNX twin takes it, [1, 1, 28, 28] f32 (this file records no ONNX layout).
+        let model = try PackedModel(path: "\(Self.irnet)/irnet.qpack")
+        let preprocessed = try InputPreparer(metadata: model.metadata).prepare(.tensor(Tensor(shape: [28, 28], storage: .uint8(frame))))
+        let onnx = try dir.write("onnx.npy", InputFileWriters.npy(shape: [1, 1, 28, 28], f32: preprocessed))
+        let run = try runQInfer(["run", "\(Self.irnet)/irnet.qpack", onnx, "--json", "--top-k", "10"])
+        try #require(run.status == 0, "[1, 1, 28, 28] f32: \(run.err)")
+        answers["[1, 1, 28, 28] f32"] = try InputLayoutCommandTests.scores(run.out, count: 10)
+        let reference = try #require(answers["[28, 28]"])
+        #expect(answers.values.allSatisfy { $0 == reference }, "\(answers)")
+        let wrong = try dir.write("wrong.npy", InputFileWriters.npy(shape: [4, 28, 7], u8: [UInt8](frame)))
+        let refused = try runQInfer(["run", "\(Self.irnet)/irnet.qpack", wrong])
+        #expect(refused.status == 1)
+        for part in ["[H, W, C]", "[C, H, W]", "28×28", "[28, 28, 1]", "[1, 28, 28]", "got [4, 28, 7] u8"] {
+            #expect(refused.err.contains(part), "'\(part)' missing from: \(refused.err)")
+        }
     }
 }
 

@@ -72,4 +72,20 @@ import Testing
         let missing = try runQInfer(["pack", onnx, "-o", "\(dir.path)/x.qpack"])
         #expect(missing.status != 0 && missing.err.contains("weights.bin"), "\(missing.err)")
     }
+
+    /// Issue 18: the help said labels default to class_0…, but a `--task tensor` model is packed with none.
+    @Test("pack --help says what a tensor model's labels are, and pack does that")
+    func tensorLabelsHelp() throws {
+        let help = try runQInfer(["pack", "--help"])
+        #expect(help.status == 0, "\(help.err)")
+        // The help is wrapped to the terminal's width: compare with the whitespace collapsed.
+        let text = help.out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("class_0, class_1, … for a classifier; a --task tensor model gets none, and answers name its outputs by index"),
+                "\(help.out)")
+        let dir = try ScratchDirectory()
+        let out = "\(dir.path)/t.qpack"
+        let pack = try runQInfer(["pack", "\(Self.fixtures)/irnet_s2_fpshortcut/model.onnx", "-o", out, "--task", "tensor"])
+        #expect(pack.status == 0, "\(pack.err)")
+        #expect(try runQInfer(["inspect", out]).out.contains("tensor, 0 labels"))
+    }
 }

@@ -72,6 +72,46 @@ struct WireCodecTests {
         #expect(throws: APIFailure.self) { try InputPayload.file(named: "a.json", bytes: [], shape: [3]) }
     }
 
+    /// Issue 18: `qinfer run` (decodeInput) and the wire (`InputPayload.file`) chose formats and checked shapes with
+    /// two copies of the rules, whose messages for a raw float32 file without a shape differed. One rule now: the same
+    /// file gets the same format and the same refusal on both paths.
+    @Test("qinfer run's decoding and the wire's payload choose the same format and refuse the same shapes alike")
+    func onePathForFiles() throws {
+        let npy = InputFileWritersForCodec.npyMagic
+        let cases: [(name: String, bytes: [UInt8], shape: [Int]?)] = [
+            ("x.bin", npy, nil), ("cloud.PLY", [], nil), ("raw", [], [2, 3]), ("x.f32", [], nil), ("x", [], nil), ("a.png", [], [2]),
+            ("a.pgm", [], nil), ("scan.xyz", [], [1, 3]), ("x.npy", npy, [2]), ("mystery.bin", [1, 2, 3], [3]),
+        ]
+        for c in cases {
+            let wire: Result<InputFormat, APIFailure>
+            do {
+                guard case .file(let format, _, _) = try InputPayload.file(named: c.name, bytes: c.bytes, shape: c.shape) else {
+                    Issue.record("\(c.name): not a file payload"); continue
+                }
+                wire = .success(format)
+            } catch { wire = .failure(error) }
+            let detected = InputFormat.detect(name: c.name, bytes: c.bytes, shape: c.shape)
+            let problem = detected?.shapeProblem(c.shape)
+            // What decodeInput says of the same file, before any decoding of its (empty or partial) bytes.
+            var run: InputError?
+            do { _ = try decodeInput(c.bytes, name: c.name, shape: c.shape) } catch { run = error }
+            switch wire {
+            case .success(let format):
+                #expect(format == detected && problem == nil, "\(c.name)")
+                // The bytes are empty or partial, so decoding may fail; it must not be on the format or the shape rule.
+                #expect(run?.kind != .unknownFormat && run?.kind != .badShape,
+                        "\(c.name): the wire takes it, run refuses it by its format or shape: \(run.map(\.description) ?? "")")
+            case .failure(let failure):
+                if let problem {
+                    #expect(failure.message == problem.message && run?.message == problem.message && run?.kind == .badShape,
+                            "\(c.name): wire '\(failure.message)', run '\(run?.message ?? "accepted")'")
+                } else {
+                    #expect(detected == nil && run?.kind == .unknownFormat, "\(c.name): \(failure.message)")
+                }
+            }
+        }
+    }
+
     @Test("JSON tensor bodies decode in the worker: wrong counts and shapes named")
     func jsonBodies() throws {
         let ok = InputPayload.json(Array(#"{"input": [1, 2, 3, 4, 5, 6]}"#.utf8))

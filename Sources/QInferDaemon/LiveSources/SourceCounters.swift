@@ -1,4 +1,5 @@
 import Foundation
+import QInferModel
 import QInferProtocol
 
 /// A source's counters, last error and last answer, kept under its runner's lock so one snapshot is consistent.
@@ -45,7 +46,7 @@ struct RateWindow {
         // A full ring whose oldest entry is inside the window covers less than the window: measure over what it holds.
         let full = instants.allSatisfy { $0 != nil } && recent.count == instants.count
         let from = full ? (recent.min() ?? windowStart) : max(windowStart, began)
-        let seconds = Daemon.seconds(now - from)
+        let seconds = (now - from).seconds
         guard seconds > 0.05 else { return 0 }
         return (Double(recent.count) / seconds * 100).rounded() / 100
     }

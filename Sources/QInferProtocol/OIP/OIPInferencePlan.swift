@@ -39,7 +39,7 @@ public struct OIPInferencePlan: Sendable {
         }
         let (shape, storage) = try Self.values(of: input)
         batched = shape.count > model.inputRank && shape.first == 1
-        // A UINT8 input is an image's pixels, which the engine takes as [H, W] or [H, W, C]: a batch of one drops its axis.
+        // A UINT8 input is an image's pixels, which the engine takes as [H, W], [H, W, C] or [C, H, W]: a batch of one drops its axis.
         let tensorShape = batched && storage.isBytes ? Array(shape.dropFirst()) : shape
         tensor = Tensor(shape: tensorShape, storage: storage)
         classification = try Self.classification(request.outputs ?? [], model: model)

@@ -3,6 +3,7 @@
 // machine). Given as a cumulative energy rather than a power: the sampler then interpolates windows on the counter
 // itself, so work shorter than one sample interval still lands in the windows that hold it. Always labelled as an
 // estimate, naming its counter.
+import QInferModel
 import Synchronization
 
 public final class CPUTimeEstimateSource: PowerSource {

@@ -10,6 +10,7 @@
 // at the idle rate wakes it at once, so its window opens on a fresh sample.
 import Dispatch
 import Foundation
+import QInferModel
 import Synchronization
 
 public struct EnergyWindow: Sendable, Equatable {

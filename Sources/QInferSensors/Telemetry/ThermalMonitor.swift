@@ -3,6 +3,7 @@
 // firmware mailbox: an answer should not wait for either. Temperatures and clocks move over seconds, so a state up
 // to one interval old describes an inference as well as a fresh read would.
 import Foundation
+import QInferModel
 import Synchronization
 
 public final class ThermalMonitor: Sendable {

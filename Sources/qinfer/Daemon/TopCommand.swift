@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import QInferClient
+import QInferModel
 import QInferProtocol
 
 struct DaemonTop: ParsableCommand {

@@ -2,6 +2,7 @@
 // at most ten times a second and ended with a newline. Nothing at all when stderr is a pipe or a file, so scripts
 // and logs see only the result.
 import Foundation
+import QInferModel
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ final class UploadProgressLine: Sendable {
     }
 
     static func render(sent: Int, total: Int, elapsed: Duration) -> String {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let percent = total > 0 ? sent * 100 / total : 100
         var line = "uploading \(byteCount(sent)) / \(byteCount(total)) (\(percent)%)"
         // A rate over the first few milliseconds says nothing; the whole upload's always says something.
