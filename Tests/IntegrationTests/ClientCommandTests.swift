@@ -230,11 +230,58 @@ extension Integration {
             // The per-model round-trip rows carry qinferd's own queue and preprocessing p50 beside compute.
             let header = rows.first { $0.first == "MODEL" && $0.contains("COMPUTE") }.map { $0.joined(separator: " ") }
             #expect(header?.contains("COMPUTE P50 QUEUE P50 PREP P50 OVERHEAD P50") == true, "\(out)")
+            // Issue 18's targets per model, judged on the p50s; the preprocess target is for .npy bodies only.
+            for name in ["pointnet-202", "tiny"] {
+                #expect(out.contains("targets (issue 18), \(name), f32 body, back to back"), "\(out)")
+            }
+            let targetRows = rows.filter { $0.first == "PREP" || $0.first == "QUEUE" || $0.first == "OVERHEAD" }
+            #expect(targetRows.count == 6, "\(out)")
+            #expect(targetRows.filter { $0.first == "PREP" }.allSatisfy { $0.joined(separator: " ").hasSuffix("not judged (the target is for .npy bodies: --body npy)") },
+                    "\(out)")
+            #expect(targetRows.filter { $0.first != "PREP" }.allSatisfy { $0.last == "met" || $0.last == "MISSED" }, "\(out)")
 
             let bad = try runQInfer(["bench", "daemon", "--clients", "0,x"])
             #expect(bad.status != 0 && bad.err.contains("--clients"), "\(bad.err)")
             let badIdle = try runQInfer(["bench", "daemon", "--idle-seconds", "0"])
             #expect(badIdle.status != 0 && badIdle.err.contains("--idle-seconds"), "\(badIdle.err)")
+        }
+
+        @Test("qinfer bench daemon --body npy --interval-ms: .npy bodies spaced out, the targets judged, in --json")
+        func benchDaemonNpySpaced() throws {
+            let s = try Scratch()
+            try s.write("shipped/pn.qpack", TestModels.b)
+            let started = ContinuousClock.now
+            let r = try runQInfer(["bench", "daemon", "--models-dir", s.sub("shipped"), "--body", "npy", "--interval-ms", "5",
+                                   "--requests", "20", "--starts", "1", "--idle-seconds", "1", "--json"])
+            #expect(r.status == 0, "\(r.err)")
+            // 20 health requests and 20 inferences, each 5 ms after the previous answer.
+            #expect(ContinuousClock.now - started >= .milliseconds(2 * 19 * 5), "\(r.out)")
+            let lines = r.out.split(separator: "\n").map { line -> [String: Any] in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+            }
+            #expect(lines.allSatisfy { $0["kind"] is String }, "every line is a JSON object with a kind: \(r.out)")
+            let floor = lines.first { $0["kind"] as? String == "floor" }
+            #expect(floor?["interval_ms"] as? Double == 5, "\(r.out)")
+            let trip = lines.first { $0["kind"] as? String == "round_trip" }
+            #expect(trip?["model"] as? String == "pointnet-202" && trip?["body"] as? String == "npy" && trip?["requests"] as? Int == 20,
+                    "\(r.out)")
+            // The daemon decoded every .npy body (a refused one fails the run) and reported its own times.
+            #expect((trip?["compute_p50_us"] as? Int ?? 0) > 0, "\(r.out)")
+            let targets = lines.first { $0["kind"] as? String == "targets" }
+            for key in ["preprocess", "queue", "overhead"] {
+                #expect(["met", "missed"].contains(targets?[key] as? String ?? ""), "\(key): \(r.out)")
+                #expect(targets?["\(key)_p50_us"] is Int, "\(r.out)")
+            }
+            #expect(targets?["preprocess_limit_us"] as? Int == 15 && targets?["queue_limit_us"] as? Int == 20
+                    && targets?["overhead_limit_us"] as? Int == 150, "\(r.out)")
+            #expect(targets?["all_met"] is Bool, "\(r.out)")
+            // Spaced requests measure no closed-loop throughput.
+            #expect(!lines.contains { $0["kind"] as? String == "throughput" }, "\(r.out)")
+
+            let badInterval = try runQInfer(["bench", "daemon", "--interval-ms", "0"])
+            #expect(badInterval.status != 0 && badInterval.err.contains("--interval-ms must be more than 0"), "\(badInterval.err)")
+            let badBody = try runQInfer(["bench", "daemon", "--body", "png"])
+            #expect(badBody.status != 0 && badBody.err.contains("--body") && badBody.err.contains("f32"), "\(badBody.err)")
         }
     }
 }

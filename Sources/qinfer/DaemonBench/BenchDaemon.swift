@@ -1,12 +1,23 @@
 // `qinfer bench daemon`: what the socket API costs and what qinferd sustains, measured against itself in one run —
 // start-to-READY and resident memory of a freshly started qinferd, the round trip of a request that does no
 // inference (the floor any request pays), the round-trip overhead above the daemon's own compute time for a tiny
-// model, and closed-loop throughput with 1–8 clients against the compute-bound limit.
+// model, closed-loop throughput with 1–8 clients against the compute-bound limit, and issue 18's thin-path targets
+// judged against the measured p50s.
 import ArgumentParser
 import Foundation
+import Histogram
 import QInferClient
+import QInferInputFormats
 import QInferProtocol
 import QInferRandom
+
+/// How `bench daemon` sends its inference input.
+enum BenchBody: String, CaseIterable, ExpressibleByArgument {
+    /// Raw little-endian float32 with X-Tensor-Shape.
+    case f32
+    /// The same values as an application/x-npy body (`<f4`, the header np.save writes).
+    case npy
+}
 
 struct BenchDaemon: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +37,17 @@ struct BenchDaemon: ParsableCommand {
             Throughput: C keep-alive connections each send their next request when the previous answer arrives. \
             The limit printed beside it is the compute-bound ceiling measured in the same run, min(workers, CPUs) \
             over the mean compute time qinferd reported. The client runs on the same CPUs as the daemon.
+
+            --body npy sends each model's input as an .npy file instead of raw float32 (the same values). \
+            --interval-ms N makes the client wait N ms after each answer before its next request, so the daemon's \
+            workers and event loop go idle in between, as with a sensor sending frames; the throughput tables, which \
+            measure a closed loop, are then left out.
+
+            Per model, a "targets" block judges issue 18's thin path against the p50s measured here: qinferd's own \
+            preprocess_us (decoding included) ≤ 15 µs for .npy bodies, its queue_us ≤ 20 µs, and the round trip \
+            above compute ≤ 150 µs. It reports met or missed; the exit status does not depend on it. The queue target \
+            is about idle workers: back to back, a worker is still polling when the next request comes, so give \
+            --interval-ms (more than qinferd's 200 µs spin window, e.g. 2) to measure the wake of a sleeping one.
             """
     )
 
@@ -69,6 +91,18 @@ struct BenchDaemon: ParsableCommand {
                                                                    valueName: "s"))
     var idleSeconds: Double = 5
 
+    @Option(name: .customLong("body"), help: ArgumentHelp("How inference inputs are sent: f32 (raw float32) or npy (application/x-npy).",
+                                                          valueName: "f32|npy"))
+    var bodyKind: BenchBody = .f32
+
+    @Option(name: .customLong("interval-ms"),
+            help: ArgumentHelp("Wait this long after each answer before the next request on a connection (default: none, back to back).",
+                               valueName: "ms"))
+    var intervalMillis: Double?
+
+    @Flag(help: "Print one JSON object per figure and line instead of text.")
+    var json = false
+
     private var clientCounts: [Int] { clients.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
@@ -85,6 +119,17 @@ struct BenchDaemon: ParsableCommand {
             throw ValidationError("--socket measures a running qinferd; --qinferd, --workers, --board-configs and --board apply only to one this command starts")
         }
         for name in model { try validateName(name, "--model") }
+        if let intervalMillis, !(intervalMillis > 0 && intervalMillis <= 10_000) {
+            throw ValidationError("--interval-ms must be more than 0 and at most 10000 ms, got \(intervalMillis)")
+        }
+    }
+
+    /// The pause between an answer and the next request.
+    private var interval: Duration { intervalMillis.map { .nanoseconds(Int64(($0 * 1e6).rounded())) } ?? .zero }
+
+    /// Prints `text`, or `line` under --json.
+    private func emit(_ text: @autoclosure () -> String, _ line: @autoclosure () -> JSONLine) {
+        print(json ? line().text : text())
     }
 
     func run() throws {
@@ -98,7 +143,8 @@ struct BenchDaemon: ParsableCommand {
         let workerCount: Int
         if let socket {
             workerCount = cpus
-            print("qinferd on \(socket) (started elsewhere); \(cpus) CPUs")
+            emit("qinferd on \(socket) (started elsewhere); \(cpus) CPUs",
+                 Self.line("daemon", [("socket", .string(socket)), ("cpus", .int(cpus))]))
         } else {
             let dir = try makeScratch()
             scratch = dir
@@ -106,11 +152,17 @@ struct BenchDaemon: ParsableCommand {
             let (daemon, times) = try startRepeatedly(scratch: dir, workers: workerCount)
             launched = daemon
             let sorted = times.sorted()
-            print("start-to-READY over \(times.count) starts (exec → READY=1 on NOTIFY_SOCKET, \(modelsDir) served from an empty store):")
-            print("  median \(ms(sorted[sorted.count / 2]))  min \(ms(sorted.first!))  max \(ms(sorted.last!))  goal < 200 ms: "
-                  + "\(sorted[sorted.count / 2] < 0.2 ? "met" : "MISSED")")
+            let median = sorted[sorted.count / 2]
+            emit("start-to-READY over \(times.count) starts (exec → READY=1 on NOTIFY_SOCKET, \(modelsDir) served from an empty store):\n"
+                 + "  median \(ms(median))  min \(ms(sorted.first!))  max \(ms(sorted.last!))  goal < 200 ms: "
+                 + "\(median < 0.2 ? "met" : "MISSED")",
+                 Self.line("start", [("starts", .int(times.count)), ("cpus", .int(cpus)), ("workers", .int(workerCount)),
+                                     ("median_ms", .number(median * 1000, digits: 1)),
+                                     ("min_ms", .number(sorted.first! * 1000, digits: 1)), ("max_ms", .number(sorted.last! * 1000, digits: 1)),
+                                     ("goal_ms", .int(200)), ("met", .bool(median < 0.2))]))
             let rss = try daemon.residentMemory()
-            print("resident memory after READY: \(byteCount(rss.total)) (anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file)))")
+            emit("resident memory after READY: \(byteCount(rss.total)) (anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file)))",
+                 Self.memoryLine("after_ready", rss))
             // What the daemon costs a board that is not asking it anything: its threads' wake-ups (power sampler,
             // thermal monitor, watchdog) are all it should spend.
             let before = try daemon.cpuSeconds()
@@ -118,20 +170,26 @@ struct BenchDaemon: ParsableCommand {
             Thread.sleep(forTimeInterval: idleSeconds)
             let used = try daemon.cpuSeconds() - before
             let share = used / (ContinuousClock.now - t0).seconds
-            print("idle CPU over \(fixed(idleSeconds, digits: 0)) s after READY: \(fixed(share * 100, digits: 2)) % of one core "
-                  + "(\(fixed(used * 1000, digits: 0)) ms)  goal < 1 %: \(share < 0.01 ? "met" : "MISSED")")
+            emit("idle CPU over \(fixed(idleSeconds, digits: 0)) s after READY: \(fixed(share * 100, digits: 2)) % of one core "
+                 + "(\(fixed(used * 1000, digits: 0)) ms)  goal < 1 %: \(share < 0.01 ? "met" : "MISSED")",
+                 Self.line("idle", [("seconds", .number(idleSeconds, digits: 1)), ("cpu_percent", .number(share * 100, digits: 2)),
+                                    ("cpu_ms", .number(used * 1000, digits: 0)), ("goal_percent", .int(1)), ("met", .bool(share < 0.01))]))
         }
         let socketPath = socket ?? launched!.socketPath
         let client = DaemonClient(transport: UnixSocketTransport(path: socketPath))
         let generator = LoadGenerator(client: client)
         let limitThreads = min(workerCount, cpus)
 
-        // The floor: a request that reaches the HTTP handler and back without the scheduler or a model.
-        let floor = try generator.run(DaemonRequest(.GET, APIPaths.health), readsTelemetry: false, connections: 1, perConnection: requests)
+        // The floor: a request that reaches the HTTP handler and back without the scheduler or a model. Spaced like
+        // the inferences, so the two are compared under the same idling.
+        let floor = try generator.run(DaemonRequest(.GET, APIPaths.health), readsTelemetry: false, connections: 1, perConnection: requests,
+                                      interval: interval)
         try check(floor, "GET /v1/health")
         let floorP50 = floor.roundTrip.valueAtPercentile(50)
-        print("\nGET /v1/health on one keep-alive connection (the floor of any request), \(requests) requests: "
-              + "p50 \(floorP50) µs, p99 \(floor.roundTrip.valueAtPercentile(99)) µs")
+        emit("\nGET /v1/health on one keep-alive connection (the floor of any request), \(requests) requests\(spacing): "
+             + "p50 \(floorP50) µs, p99 \(floor.roundTrip.valueAtPercentile(99)) µs",
+             Self.line("floor", [("requests", .int(requests)), ("interval_ms", intervalValue),
+                                 ("p50_us", .int(Int(floorP50))), ("p99_us", .int(Int(floor.roundTrip.valueAtPercentile(99))))]))
 
         // The served models first: uploading "tiny" makes the store non-empty, which ends the shipped default.
         let served = try client.call(ModelList.self, DaemonRequest(.GET, APIPaths.models)).0.models.filter { $0.activeVersion != nil }
@@ -139,9 +197,10 @@ struct BenchDaemon: ParsableCommand {
         if !shipped.isEmpty { try measure(shipped, served, generator, floorP50: floorP50, limitThreads: limitThreads) }
         if let launched, !shipped.isEmpty {
             let rss = try launched.residentMemory()
-            print("\nresident memory after serving \(shipped.joined(separator: ", ")): \(byteCount(rss.total)) "
-                  + "(anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file))); goal < 40 MB: "
-                  + (rss.total < 40 << 20 ? "met" : "MISSED"))
+            emit("\nresident memory after serving \(shipped.joined(separator: ", ")): \(byteCount(rss.total)) "
+                 + "(anonymous \(byteCount(rss.anonymous)), file-backed \(byteCount(rss.file))); goal < 40 MB: "
+                 + (rss.total < 40 << 20 ? "met" : "MISSED"),
+                 Self.memoryLine("after_serving", rss, goal: 40 << 20))
         }
         if let tiny {
             try upload(tiny, as: "tiny", client)
@@ -150,27 +209,47 @@ struct BenchDaemon: ParsableCommand {
         }
     }
 
-    /// Round trip on one connection (with the overhead above compute), then throughput per client count.
+    /// How the requests follow each other, for the headings.
+    private var spacing: String { intervalMillis.map { ", one every \(Self.millis($0)) ms after the answer" } ?? ", back to back" }
+    private var intervalValue: JSONLine.Value { intervalMillis.map { .number($0, digits: 3) } ?? .null }
+    private static func millis(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
+
+    /// Round trip on one connection (with the overhead above compute) and the targets, then throughput per client
+    /// count (back to back only).
     private func measure(_ names: [String], _ served: [ModelInfo], _ generator: LoadGenerator, floorP50: UInt64,
                          limitThreads: Int) throws {
         var table = TextTable([.init(title: "MODEL", alignment: .left), .init(title: "P50 µs", alignment: .right),
                                .init(title: "P99 µs", alignment: .right), .init(title: "COMPUTE P50", alignment: .right),
                                .init(title: "QUEUE P50", alignment: .right), .init(title: "PREP P50", alignment: .right),
                                .init(title: "OVERHEAD P50", alignment: .right), .init(title: "OVERHEAD/FLOOR", alignment: .right)])
+        var judged: [String] = []
         var throughput: [(String, TextTable)] = []
         for name in names {
             guard let info = served.first(where: { $0.name == name }), let active = info.versions.first(where: \.active) else {
                 throw CLIError("qinferd serves no active model '\(name)'")
             }
             let request = try inferRequest(name, shape: active.inputShape)
-            let r = try generator.run(request, readsTelemetry: true, connections: 1, perConnection: requests)
+            let r = try generator.run(request, readsTelemetry: true, connections: 1, perConnection: requests, interval: interval)
             try check(r, "POST \(APIPaths.infer(name))")
-            let overhead = Int(r.roundTrip.valueAtPercentile(50)) - Int(r.compute.valueAtPercentile(50))
-            table.append([name, "\(r.roundTrip.valueAtPercentile(50))", "\(r.roundTrip.valueAtPercentile(99))",
-                          "\(r.compute.valueAtPercentile(50))", "\(r.queue.valueAtPercentile(50))", "\(r.preprocess.valueAtPercentile(50))",
-                          "\(overhead)",
-                          fixed(Double(overhead) / Double(max(floorP50, 1)), digits: 2) + "×"])
+            let p50 = { (h: Histogram<UInt64>) in Int(h.valueAtPercentile(50)) }
+            let overhead = p50(r.overhead)
+            table.append([name, "\(p50(r.roundTrip))", "\(r.roundTrip.valueAtPercentile(99))", "\(p50(r.compute))", "\(p50(r.queue))",
+                          "\(p50(r.preprocess))", "\(overhead)", fixed(Double(overhead) / Double(max(floorP50, 1)), digits: 2) + "×"])
+            if json {
+                print(Self.line("round_trip", [("model", .string(name)), ("body", .string(bodyKind.rawValue)), ("interval_ms", intervalValue),
+                                               ("requests", .int(r.requests)), ("p50_us", .int(p50(r.roundTrip))),
+                                               ("p99_us", .int(Int(r.roundTrip.valueAtPercentile(99)))), ("compute_p50_us", .int(p50(r.compute))),
+                                               ("queue_p50_us", .int(p50(r.queue))), ("preprocess_p50_us", .int(p50(r.preprocess))),
+                                               ("overhead_p50_us", .int(overhead)), ("floor_p50_us", .int(Int(floorP50)))]).text)
+            }
+            let targets = ThinPathTargets(body: bodyKind, preprocess: p50(r.preprocess), queue: p50(r.queue), overhead: overhead)
+            if json {
+                print(targets.jsonLine(model: name, interval: intervalValue).text)
+            } else {
+                judged.append("\ntargets (issue 18), \(name), \(bodyKind.rawValue) body\(spacing), p50 of \(r.requests):\n" + targets.render())
+            }
 
+            guard interval == .zero else { continue }
             var t = TextTable([.init(title: "CLIENTS", alignment: .right), .init(title: "REQ/S", alignment: .right),
                                .init(title: "VS 1 CLIENT", alignment: .right), .init(title: "P50 µs", alignment: .right),
                                .init(title: "P99 µs", alignment: .right), .init(title: "COMPUTE MEAN µs", alignment: .right),
@@ -184,16 +263,45 @@ struct BenchDaemon: ParsableCommand {
                 t.append(["\(c)", fixed(r.requestsPerSecond, digits: 0), fixed(r.requestsPerSecond / single, digits: 2) + "×",
                           "\(r.roundTrip.valueAtPercentile(50))", "\(r.roundTrip.valueAtPercentile(99))", fixed(r.compute.mean, digits: 0),
                           fixed(limit, digits: 0), fixed(100 * r.requestsPerSecond / limit, digits: 0) + " %"])
+                if json {
+                    print(Self.line("throughput", [("model", .string(name)), ("body", .string(bodyKind.rawValue)), ("clients", .int(c)),
+                                                   ("requests_per_second", .number(r.requestsPerSecond, digits: 0)),
+                                                   ("p50_us", .int(Int(r.roundTrip.valueAtPercentile(50)))),
+                                                   ("p99_us", .int(Int(r.roundTrip.valueAtPercentile(99)))),
+                                                   ("compute_mean_us", .number(r.compute.mean, digits: 0)),
+                                                   ("limit_requests_per_second", .number(limit, digits: 0))]).text)
+                }
             }
             throughput.append((name, t))
         }
-        print("\ninference round trip on one keep-alive connection, \(requests) requests each (overhead = round trip − compute; "
-              + "queue and prep are qinferd's own times for the wait for a worker and for decoding + preprocessing):")
+        guard !json else { return }
+        print("\ninference round trip on one keep-alive connection, \(requests) requests each\(spacing), \(bodyKind.rawValue) bodies "
+              + "(overhead = round trip − compute, per request; queue and prep are qinferd's own times for the wait for a worker "
+              + "and for decoding + preprocessing):")
         print(table.render())
+        for text in judged { print(text) }
+        if interval != .zero {
+            print("\nthroughput not measured: with --interval-ms the client idles between requests, so requests per second "
+                  + "would measure the pause")
+        }
         for (name, t) in throughput {
             print("\nthroughput, \(name) (limit: \(limitThreads) worker thread(s) / compute mean, both measured here):")
             print(t.render())
         }
+    }
+
+    static func line(_ kind: String, _ fields: [(String, JSONLine.Value)]) -> JSONLine {
+        var line = JSONLine()
+        line.add("kind", .string(kind))
+        for (key, value) in fields { line.add(key, value) }
+        return line
+    }
+
+    private static func memoryLine(_ when: String, _ rss: (total: Int, anonymous: Int, file: Int), goal: Int? = nil) -> JSONLine {
+        var fields: [(String, JSONLine.Value)] = [("when", .string(when)), ("total_bytes", .int(rss.total)),
+                                                  ("anonymous_bytes", .int(rss.anonymous)), ("file_bytes", .int(rss.file))]
+        if let goal { fields += [("goal_bytes", .int(goal)), ("met", .bool(rss.total < goal))] }
+        return line("memory", fields)
     }
 
     // MARK: parts
@@ -241,17 +349,24 @@ struct BenchDaemon: ParsableCommand {
         _ = try client.call(.install(name, activate: true, qpack: bytes))
     }
 
-    /// Raw little-endian float32 of the model's input shape, values from a fixed sequence in [-1, 1).
+    /// The model's input shape of values from a fixed sequence in [-1, 1): raw little-endian float32, or the same
+    /// values as an .npy file.
     private func inferRequest(_ name: String, shape: [Int]) throws -> DaemonRequest {
         let count = shape.reduce(1, *)
         var rng = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
-        var body: [UInt8] = []
-        body.reserveCapacity(count * 4)
-        for _ in 0..<count {
-            let v = rng.float(-1...1)
-            withUnsafeBytes(of: v.bitPattern.littleEndian) { body += $0 }
+        let values = (0..<count).map { _ in rng.float(-1...1) }
+        let payload: InputPayload
+        switch bodyKind {
+        case .f32:
+            var body: [UInt8] = []
+            body.reserveCapacity(count * 4)
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body += $0 } }
+            payload = .file(.f32, body, shape: shape)
+        case .npy:
+            // The shape travels in the file's header, as it does from numpy.
+            payload = .file(.npy, NpyEncoder.float32(shape: shape, values: values), shape: nil)
         }
-        return try .infer(name, payload: .file(.f32, body, shape: shape), options: InferenceOptions(topK: 1))
+        return try .infer(name, payload: payload, options: InferenceOptions(topK: 1))
     }
 
     private func check(_ r: LoadResult, _ what: String) throws {

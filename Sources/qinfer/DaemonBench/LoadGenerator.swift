@@ -13,8 +13,10 @@ struct LoadGenerator {
     let client: DaemonClient
 
     /// Runs `perConnection` requests on each of `connections` connections at once; returns when all have ended.
-    /// `readsTelemetry` decodes 2xx answers as InferResponse and records the daemon's own times.
-    func run(_ request: DaemonRequest, readsTelemetry: Bool, connections: Int, perConnection: Int) throws -> LoadResult {
+    /// `readsTelemetry` decodes 2xx answers as InferResponse and records the daemon's own times. `interval` is the
+    /// pause on each connection between an answer and its next request (zero: back to back).
+    func run(_ request: DaemonRequest, readsTelemetry: Bool, connections: Int, perConnection: Int,
+             interval: Duration = .zero) throws -> LoadResult {
         let threads = min(connections, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         defer { try? group.syncShutdownGracefully() }
@@ -26,7 +28,7 @@ struct LoadGenerator {
             client.openConnection(on: loop) {
                 // Created on the connection's loop, which alone touches it.
                 let recorder = LoadRecorder(readsTelemetry: readsTelemetry)
-                return RepeatingRequestHandler(request: request, count: perConnection,
+                return RepeatingRequestHandler(request: request, count: perConnection, interval: interval,
                                                onAnswer: { recorder.record($0, roundTrip: $1) },
                                                onEnd: { error in
                                                    if let error { promise.fail(error) } else { promise.succeed(recorder.result) }
@@ -62,6 +64,6 @@ private final class LoadRecorder {
             return
         }
         guard readsTelemetry, let decoded = try? decoder.decode(InferResponse.self, from: Data(answer.body)) else { return }
-        result.record(decoded.telemetry)
+        result.record(decoded.telemetry, roundTrip: roundTrip)
     }
 }

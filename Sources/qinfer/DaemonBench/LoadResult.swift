@@ -16,6 +16,8 @@ struct LoadResult {
     var queue = Self.histogram()
     var preprocess = Self.histogram()
     var serverTotal = Self.histogram()
+    /// Each answer's round trip minus its own compute time: socket, HTTP, JSON, queue and preprocessing.
+    var overhead = Self.histogram()
 
     var requestsPerSecond: Double { seconds > 0 ? Double(requests) / seconds : 0 }
 
@@ -24,7 +26,8 @@ struct LoadResult {
         Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
-    mutating func record(_ t: Telemetry) {
+    mutating func record(_ t: Telemetry, roundTrip: Duration) {
+        _ = overhead.record(UInt64(max(roundTrip.wholeMicroseconds - t.computeMicros, 0)))
         _ = compute.record(UInt64(max(t.computeMicros, 0)))
         _ = queue.record(UInt64(max(t.queueMicros, 0)))
         _ = preprocess.record(UInt64(max(t.preprocessMicros, 0)))
@@ -40,5 +43,6 @@ struct LoadResult {
         queue.add(other.queue)
         preprocess.add(other.preprocess)
         serverTotal.add(other.serverTotal)
+        overhead.add(other.overhead)
     }
 }
