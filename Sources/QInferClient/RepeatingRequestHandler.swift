@@ -2,9 +2,10 @@ import NIOCore
 import NIOHTTP1
 
 /// A keep-alive connection that sends `request` again as soon as each answer has ended (or `interval` after it),
-/// `count` times, then closes: one request in flight per connection (a closed loop). The head and body are encoded once and re-sent as they are,
-/// and each answer is handed over with its round trip, so a load generator adds little work of its own to the CPUs
-/// it shares with the daemon it measures. Runs on its connection's event loop; so do the callbacks.
+/// `count` times, then closes: one request in flight per connection (a closed loop). The head and body are encoded
+/// once and re-sent as they are, and each answer is handed over with its round trip, so a load generator adds little
+/// work of its own to the CPUs it shares with the daemon it measures. Runs on its connection's event loop; so do the
+/// callbacks.
 public final class RepeatingRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPClientResponsePart
     public typealias OutboundOut = HTTPClientRequestPart
