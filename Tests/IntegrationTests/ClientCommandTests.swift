@@ -232,7 +232,7 @@ extension Integration {
             #expect(header?.contains("COMPUTE P50 QUEUE P50 PREP P50 OVERHEAD P50") == true, "\(out)")
             // Issue 18's targets per model, judged on the p50s; the preprocess target is for .npy bodies only.
             for name in ["pointnet-202", "tiny"] {
-                #expect(out.contains("targets (issue 18), \(name), f32 body, back to back"), "\(out)")
+                #expect(out.contains("thin-path targets, \(name), f32 body, back to back"), "\(out)")
             }
             let targetRows = rows.filter { $0.first == "PREP" || $0.first == "QUEUE" || $0.first == "OVERHEAD" }
             #expect(targetRows.count == 6, "\(out)")

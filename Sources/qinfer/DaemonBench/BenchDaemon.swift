@@ -1,7 +1,7 @@
 // `qinfer bench daemon`: what the socket API costs and what qinferd sustains, measured against itself in one run —
 // start-to-READY and resident memory of a freshly started qinferd, the round trip of a request that does no
 // inference (the floor any request pays), the round-trip overhead above the daemon's own compute time for a tiny
-// model, closed-loop throughput with 1–8 clients against the compute-bound limit, and issue 18's thin-path targets
+// model, closed-loop throughput with 1–8 clients against the compute-bound limit, and the thin-path targets
 // judged against the measured p50s.
 import ArgumentParser
 import Foundation
@@ -43,7 +43,7 @@ struct BenchDaemon: ParsableCommand {
             workers and event loop go idle in between, as with a sensor sending frames; the throughput tables, which \
             measure a closed loop, are then left out.
 
-            Per model, a "targets" block judges issue 18's thin path against the p50s measured here: qinferd's own \
+            Per model, a "targets" block judges the thin path around compute against the p50s measured here: qinferd's own \
             preprocess_us (decoding included) ≤ 15 µs for .npy bodies, its queue_us ≤ 20 µs, and the round trip \
             above compute ≤ 150 µs. It reports met or missed; the exit status does not depend on it. The queue target \
             is about idle workers: back to back, a worker is still polling when the next request comes, so give \
@@ -246,7 +246,7 @@ struct BenchDaemon: ParsableCommand {
             if json {
                 print(targets.jsonLine(model: name, interval: intervalValue).text)
             } else {
-                judged.append("\ntargets (issue 18), \(name), \(bodyKind.rawValue) body\(spacing), p50 of \(r.requests):\n" + targets.render())
+                judged.append("\nthin-path targets, \(name), \(bodyKind.rawValue) body\(spacing), p50 of \(r.requests):\n" + targets.render())
             }
 
             guard interval == .zero else { continue }
