@@ -2,10 +2,7 @@
 /// its runners, and the fixtures the tests write. The decoder's twin (NpyDecoder).
 public enum NpyEncoder {
     public static func float32(shape: [Int], values: [Float]) -> [UInt8] {
-        var body: [UInt8] = []
-        body.reserveCapacity(values.count * 4)
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body += $0 } }
-        return encode(descr: "<f4", shape: shape, body: body)
+        encode(descr: "<f4", shape: shape, body: RawF32Encoder.encode(values))
     }
 
     public static func uint8(shape: [Int], values: [UInt8]) -> [UInt8] { encode(descr: "|u1", shape: shape, body: values) }

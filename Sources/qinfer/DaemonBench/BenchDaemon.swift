@@ -358,10 +358,7 @@ struct BenchDaemon: ParsableCommand {
         let payload: InputPayload
         switch bodyKind {
         case .f32:
-            var body: [UInt8] = []
-            body.reserveCapacity(count * 4)
-            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body += $0 } }
-            payload = .file(.f32, body, shape: shape)
+            payload = .file(.f32, RawF32Encoder.encode(values), shape: shape)
         case .npy:
             // The shape travels in the file's header, as it does from numpy.
             payload = .file(.npy, NpyEncoder.float32(shape: shape, values: values), shape: nil)
