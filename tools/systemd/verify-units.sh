@@ -44,14 +44,30 @@ stand_in() {  # key, program
 stand_in ExecStart /usr/bin/qinferd
 stand_in ExecReload /bin/kill
 
+# `systemd-analyze verify` on copies in $work (with the drop-ins beside them): any line of output fails.
+verify_quietly() {  # what is verified (for the message), unit files…
+    local what=$1 status=0 output
+    shift
+    output=$(systemd-analyze verify --man=no "$@" 2>&1) || status=$?
+    if [ -n "$output" ] || [ "$status" -ne 0 ]; then
+        printf '%s\n' "$output" | sed "s|$work/|systemd/|g"
+        echo "verify-units: FAIL: $what: systemd-analyze verify exited $status and printed the lines above (any line fails)" >&2
+        exit 1
+    fi
+}
+
+# `systemd-analyze security --offline=yes` on $work/qinferd.service (drop-ins included): sets report and exposure
+# (empty when the report names no overall level); true when the exposure is within the limit.
+threshold=$(awk -v m="$max_exposure" 'BEGIN { printf "%d", m * 10 + 0.5 }')  # --threshold counts tenths
+security_within_limit() {
+    local status=0
+    report=$(systemd-analyze security --offline=yes --threshold="$threshold" "$work/qinferd.service" 2>&1) || status=$?
+    exposure=$(printf '%s\n' "$report" | sed -n 's/^.*Overall exposure level for qinferd\.service: \([0-9.]*\).*$/\1/p')
+    [ -n "$exposure" ] && [ "$status" -eq 0 ] && awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }'
+}
+
 echo "== systemd-analyze verify qinferd.service qinferd.socket qinferd-metrics.socket"
-status=0
-output=$(systemd-analyze verify --man=no "$work/qinferd.service" "$work/qinferd.socket" "$work/qinferd-metrics.socket" 2>&1) || status=$?
-if [ -n "$output" ] || [ "$status" -ne 0 ]; then
-    printf '%s\n' "$output" | sed "s|$work/|systemd/|g"
-    echo "verify-units: FAIL: systemd-analyze verify exited $status and printed the lines above (any line fails)" >&2
-    exit 1
-fi
+verify_quietly "the units" "$work/qinferd.service" "$work/qinferd.socket" "$work/qinferd-metrics.socket"
 echo "ok: no warnings"
 
 echo
@@ -84,19 +100,18 @@ echo "ok: api and metrics descriptor names, Service=qinferd.service, not pulled 
 
 echo
 echo "== systemd-analyze security --offline=yes qinferd.service"
-threshold=$(awk -v m="$max_exposure" 'BEGIN { printf "%d", m * 10 + 0.5 }')  # --threshold counts tenths
-status=0
-report=$(systemd-analyze security --offline=yes --threshold="$threshold" "$work/qinferd.service" 2>&1) || status=$?
+within=0
+security_within_limit && within=1
 printf '%s\n' "$report"
-exposure=$(printf '%s\n' "$report" | sed -n 's/^.*Overall exposure level for qinferd\.service: \([0-9.]*\).*$/\1/p')
 if [ -z "$exposure" ]; then
     echo "verify-units: FAIL: no overall exposure level in the security report" >&2
     exit 1
 fi
-if [ "$status" -ne 0 ] || awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
+if [ "$within" = 0 ]; then
     echo "verify-units: FAIL: exposure $exposure is above $max_exposure" >&2
     exit 1
 fi
+unit_exposure=$exposure
 echo "ok: exposure $exposure (limit $max_exposure)"
 
 echo
@@ -105,23 +120,14 @@ echo "== qinferd.service with the camera drop-in (qinferd-camera.conf as qinferd
 # within the same exposure limit.
 mkdir "$work/qinferd.service.d"
 cp "$units/qinferd-camera.conf" "$work/qinferd.service.d/camera.conf"
-status=0
-output=$(systemd-analyze verify --man=no "$work/qinferd.service" "$work/qinferd.socket" 2>&1) || status=$?
-if [ -n "$output" ] || [ "$status" -ne 0 ]; then
-    printf '%s\n' "$output" | sed "s|$work/|systemd/|g"
-    echo "verify-units: FAIL: with the camera drop-in, systemd-analyze verify exited $status and printed the lines above" >&2
+verify_quietly "with the camera drop-in" "$work/qinferd.service" "$work/qinferd.socket"
+if ! security_within_limit; then
+    printf '%s\n' "$report" | grep -E 'DeviceAllow|Overall'
+    echo "verify-units: FAIL: with the camera drop-in the exposure is ${exposure:-(none)}, limit $max_exposure" >&2
     exit 1
 fi
-status=0
-camera_report=$(systemd-analyze security --offline=yes --threshold="$threshold" "$work/qinferd.service" 2>&1) || status=$?
-camera_exposure=$(printf '%s\n' "$camera_report" | sed -n 's/^.*Overall exposure level for qinferd\.service: \([0-9.]*\).*$/\1/p')
-if [ -z "$camera_exposure" ] || [ "$status" -ne 0 ] || awk -v e="$camera_exposure" -v m="$max_exposure" 'BEGIN { exit !(e > m) }'; then
-    printf '%s\n' "$camera_report" | grep -E 'DeviceAllow|Overall'
-    echo "verify-units: FAIL: with the camera drop-in the exposure is ${camera_exposure:-(none)}, limit $max_exposure" >&2
-    exit 1
-fi
-printf '%s\n' "$camera_report" | grep -E '^. DeviceAllow=' | sed 's/  */ /g'
-echo "ok: no warnings, exposure $camera_exposure (limit $max_exposure)"
+printf '%s\n' "$report" | grep -E '^. DeviceAllow=' | sed 's/  */ /g'
+echo "ok: no warnings, exposure $exposure (limit $max_exposure)"
 rm -r "$work/qinferd.service.d"
 
 echo
@@ -159,4 +165,4 @@ done
 echo "ok: user qinferd, groups qinferd, qinferd-admin, gpio and video (member qinferd); /etc/qinferd, /var/lib/qinferd/models"
 
 echo
-echo "verify-units: all checks passed (exposure $exposure)"
+echo "verify-units: all checks passed (exposure $unit_exposure)"

@@ -142,15 +142,21 @@ check_reload() {
     fi
 }
 
+# `systemd-analyze security` on the installed unit as it runs (drop-ins included): sets security_report and exposure
+# (empty when the report names no overall level); true when the exposure is within $max_exposure.
+security_within_limit() {
+    security_report=$(inside systemd-analyze security --no-pager qinferd.service 2>&1)
+    exposure=$(sed -n 's/^.*Overall exposure level for qinferd\.service: \([0-9.]*\).*$/\1/p' <<<"$security_report")
+    [ -n "$exposure" ] && awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }'
+}
+
 check_hardening() {
     local name="systemd-analyze security qinferd.service (installed unit, running) ≤ $max_exposure"
-    local report exposure
-    report=$(inside systemd-analyze security --no-pager qinferd.service 2>&1)
-    exposure=$(sed -n 's/^.*Overall exposure level for qinferd\.service: \([0-9.]*\).*$/\1/p' <<<"$report")
-    if [ -n "$exposure" ] && awk -v e="$exposure" -v m="$max_exposure" 'BEGIN { exit !(e <= m) }'; then
+    local security_report exposure
+    if security_within_limit; then
         pass "$name" "exposure $exposure"
     else
-        fail "$name" "exposure ${exposure:-(none found)}" "$(tail -n 40 <<<"$report")"
+        fail "$name" "exposure ${exposure:-(none found)}" "$(tail -n 40 <<<"$security_report")"
     fi
 
     name="qinferd runs as user qinferd: no capabilities, no_new_privs, seccomp filter"
